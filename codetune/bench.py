@@ -28,13 +28,22 @@ def available() -> dict[str, Path]:
     return {p.stem: p for p in sorted(benchmarks_dir().glob("*.py")) if not p.stem.startswith("_")}
 
 
+def _first_doc_line(path: Path) -> str:
+    import ast
+
+    try:
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    except SyntaxError:
+        return ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
 def list_benchmarks() -> None:
     """List the benchmarks and where their committed results are."""
     results = benchmarks_dir() / "results"
     for name, path in available().items():
         md = results / f"{name}.md"
-        doc = (path.read_text().split('"""')[1].strip().splitlines() or [""])[0] \
-            if '"""' in path.read_text() else ""
+        doc = _first_doc_line(path)
         print(f"{name:24s} {doc}  [{md.relative_to(REPO_ROOT) if md.exists() else 'no results'}]")
 
 

@@ -1,0 +1,90 @@
+"""Get the program out of a completion: chat messages, markdown fences, stop sequences.
+
+A policy's output is rarely bare code. TRL hands reward functions either a string (standard
+prompts) or a list of message dicts (conversational prompts); models wrap code in fences and keep
+talking after it. The rules here are the documented sanitisation every reward and the miner share.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+# Chat/special tokens a decoder may leave in the text when skip_special_tokens is off.
+SPECIAL_TOKENS = ("<|im_end|>", "<|endoftext|>", "<|im_start|>", "<|pad|>", "</s>", "<eos>")
+# Where generated code usually stops being the solution (unfenced text only).
+DEFAULT_STOP_SEQUENCES = ("\nif __name__", "\n# Test", "\n# Example usage", "\n# Example:",
+                          "\n```")
+LANGUAGE_TAGS = {
+    "python": ("python", "py", "python3", ""),
+    "javascript": ("javascript", "js", ""),
+    "java": ("java", ""),
+    "cpp": ("cpp", "c++", "cc", ""),
+}
+_FENCE = re.compile(r"```([A-Za-z0-9_+#-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+
+
+def completion_text(completion: Any) -> str:
+    """The text of one completion: a string, or the assistant content of a message list."""
+    if completion is None:
+        return ""
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, dict):
+        return _content(completion.get("content", ""))
+    if isinstance(completion, Sequence):
+        parts = [_content(m.get("content", "")) for m in completion
+                 if isinstance(m, dict) and m.get("role", "assistant") == "assistant"]
+        return "\n".join(p for p in parts if p)
+    return str(completion)
+
+
+def _content(content: Any) -> str:
+    # Multimodal-style content: [{"type": "text", "text": ...}, ...]
+    if isinstance(content, list):
+        return "".join(c.get("text", "") for c in content if isinstance(c, dict))
+    return str(content or "")
+
+
+def strip_special_tokens(text: str) -> str:
+    for tok in SPECIAL_TOKENS:
+        if tok in text:
+            text = text.split(tok, 1)[0] if tok in ("<|im_end|>", "<|endoftext|>") else \
+                text.replace(tok, "")
+    return text
+
+
+def cut_at_stop(text: str, stop_sequences: Sequence[str] = DEFAULT_STOP_SEQUENCES) -> str:
+    """Truncate ``text`` at the earliest stop sequence."""
+    cut = len(text)
+    for stop in stop_sequences:
+        pos = text.find(stop)
+        if pos != -1:
+            cut = min(cut, pos)
+    return text[:cut]
+
+
+def extract_code(completion: Any, language: str = "python",
+                 stop_sequences: Sequence[str] = DEFAULT_STOP_SEQUENCES,
+                 block: str = "last") -> str:
+    """The code in ``completion``.
+
+    Fenced blocks win: the last (``block="last"``, open-r1's rule), first, or all joined, among
+    blocks tagged with ``language`` or untagged; an unclosed fence (a truncated generation) runs to
+    the end. Without fences the text is cut at the first stop sequence.
+    """
+    text = strip_special_tokens(completion_text(completion))
+    tags = LANGUAGE_TAGS.get(language, (language, ""))
+    blocks = [body for tag, body in _FENCE.findall(text) if tag.lower() in tags]
+    if blocks:
+        if block == "first":
+            code = blocks[0]
+        elif block == "all":
+            code = "\n\n".join(blocks)
+        else:
+            code = blocks[-1]
+        return code.strip("\n")
+    if "```" in text:  # fences of another language only: nothing to run
+        return ""
+    return cut_at_stop(text, stop_sequences).rstrip()
