@@ -39,6 +39,10 @@ class BaseStep:
     def __init__(self) -> None:
         self.stats: Counter = Counter()
 
+    def seen(self, record: Record) -> Record:
+        self.stats["in"] += 1
+        return record
+
     def keep(self, record: Record) -> Record:
         self.stats["kept"] += 1
         return record
@@ -90,7 +94,6 @@ class Pipeline:
     def run(self, records: Iterable[Record]) -> Iterator[Record]:
         stream: Iterable[Record] = records
         for step in self.steps:
-            stream = _counted_input(step, stream)
             stream = step.run(stream)
         yield from stream
 
@@ -107,12 +110,3 @@ class Pipeline:
                          "dropped": s.get("dropped", 0), "reasons": reasons, **extra})
         return rows
 
-
-def _counted_input(step: Step, records: Iterable[Record]) -> Iterator[Record]:
-    """Count ``in`` for steps that do not count it themselves (``Filter`` does)."""
-    if isinstance(step, Filter):
-        yield from records
-        return
-    for r in records:
-        step.stats["in"] += 1
-        yield r

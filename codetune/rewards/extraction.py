@@ -15,7 +15,7 @@ from typing import Any
 SPECIAL_TOKENS = ("<|im_end|>", "<|endoftext|>", "<|im_start|>", "<|pad|>", "</s>", "<eos>")
 # Where generated code usually stops being the solution (unfenced text only).
 DEFAULT_STOP_SEQUENCES = ("\nif __name__", "\n# Test", "\n# Example usage", "\n# Example:",
-                          "\n```")
+                          "```", "[DONE]")
 LANGUAGE_TAGS = {
     "python": ("python", "py", "python3", ""),
     "javascript": ("javascript", "js", ""),
@@ -65,6 +65,24 @@ def cut_at_stop(text: str, stop_sequences: Sequence[str] = DEFAULT_STOP_SEQUENCE
     return text[:cut]
 
 
+def _is_code(head: str, language: str) -> bool:
+    if not head.strip():
+        return False
+    if language != "python":
+        return True
+    import ast
+
+    try:
+        ast.parse(head)
+    except (SyntaxError, ValueError):
+        # The continuation of a prompt's function body is indented: try it inside a def.
+        try:
+            ast.parse("def _f():\n" + head)
+        except (SyntaxError, ValueError):
+            return False
+    return True
+
+
 def extract_code(completion: Any, language: str = "python",
                  stop_sequences: Sequence[str] = DEFAULT_STOP_SEQUENCES,
                  block: str = "last") -> str:
@@ -76,6 +94,10 @@ def extract_code(completion: Any, language: str = "python",
     """
     text = strip_special_tokens(completion_text(completion))
     tags = LANGUAGE_TAGS.get(language, (language, ""))
+    first = _FENCE.search(text)
+    if first and not first.group(1) and _is_code(text[:first.start()], language):
+        # The prompt opened the fence ("```python\n"): this one closes it.
+        return text[:first.start()].rstrip()
     blocks = [body for tag, body in _FENCE.findall(text) if tag.lower() in tags]
     if blocks:
         if block == "first":
@@ -85,6 +107,6 @@ def extract_code(completion: Any, language: str = "python",
         else:
             code = blocks[-1]
         return code.strip("\n")
-    if "```" in text:  # fences of another language only: nothing to run
-        return ""
+    # No opening fence of this language: a prompt that ended in "```python\n" leaves only the
+    # closing fence in the completion, which the stop sequences cut off.
     return cut_at_stop(text, stop_sequences).rstrip()

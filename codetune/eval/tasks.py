@@ -1,0 +1,108 @@
+"""What a benchmark task is, and the registry that maps benchmark names to loaders.
+
+A benchmark is a loader ``(options: dict) -> list[Task]``; the prompt text for base and chat
+models is part of each ``Task``, built by the loader. Register one with ``@register_benchmark``
+or name your own as ``package.module:function`` wherever a benchmark name is accepted.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from codetune.errors import CodetuneError
+from codetune.sandbox.types import ExecutionJob
+
+
+@dataclass
+class Task:
+    """One benchmark problem: how to prompt for it, how to judge it, what a reference is."""
+
+    task_id: str
+    prompt: str  # base models continue this text
+    tests: list[str] | str  # assert lines, or a test program / HumanEval check() source
+    chat_prompt: str = ""  # the user message for chat models ("" = built from ``prompt``)
+    code_prefix: str = ""  # prepended to a completion to form the program (HumanEval: prompt)
+    entry_point: str | None = None  # the function under test; set = HumanEval check(candidate)
+    setup: str = ""  # run after the candidate, before the tests (MBPP test_setup_code)
+    canonical_solution: str = ""  # a full reference program, for CodeBLEU
+    stop: list[str] = field(default_factory=list)  # base-model stop sequences
+
+    def referenced_names(self) -> list[str]:
+        """Names the assert lines and setup use: the sanitiser keeps their definitions."""
+        text = (" ".join(self.tests) if isinstance(self.tests, list) else "") + " " + self.setup
+        return sorted(set(re.findall(r"[A-Za-z_]\w*", text)))
+
+    def job(self, job_id: str, program: str, timeout_s: float) -> ExecutionJob:
+        """The sandbox job that judges ``program`` against this task's tests.
+
+        ``setup`` is appended to the program, not passed as the sandbox's (pre-candidate)
+        ``setup``: MBPP's test_setup_code builds objects of classes the candidate defines, and
+        the MBPP harness runs it after the candidate.
+        """
+        code = program + ("\n\n" + self.setup + "\n" if self.setup.strip() else "")
+        entry = self.entry_point if isinstance(self.tests, str) else None
+        return ExecutionJob(id=job_id, code=code, tests=self.tests, entry_point=entry,
+                            timeout_s=timeout_s)
+
+
+Loader = Callable[[dict[str, Any]], list[Task]]
+_REGISTRY: dict[str, Loader] = {}
+
+
+def register_benchmark(name: str) -> Callable[[Loader], Loader]:
+    """Decorator: make ``loader`` available as ``--benchmark name``."""
+    def wrap(loader: Loader) -> Loader:
+        _REGISTRY[name] = loader
+        return loader
+    return wrap
+
+
+def benchmark_names() -> list[str]:
+    _ensure_builtins()
+    return sorted(_REGISTRY)
+
+
+def _ensure_builtins() -> None:
+    import codetune.eval.benchmarks  # noqa: F401  (registers humaneval, mbpp, jsonl)
+
+
+def get_benchmark(name: str) -> Loader:
+    """The loader registered as ``name``, or the function named by ``package.module:function``."""
+    _ensure_builtins()
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    if ":" in name:
+        module_name, _, attr = name.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise CodetuneError(
+                f"benchmark {name!r}: cannot import {module_name} ({exc})") from None
+        loader = getattr(module, attr, None)
+        if not callable(loader):
+            raise CodetuneError(f"benchmark {name!r}: {module_name} has no function {attr!r}")
+        return loader
+    import difflib
+
+    near = difflib.get_close_matches(name, list(_REGISTRY), n=1)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    raise CodetuneError(f"unknown benchmark {name!r}{hint} (known: {', '.join(sorted(_REGISTRY))};"
+                        " or give package.module:function)")
+
+
+def load_tasks(name: str, options: dict[str, Any] | None = None) -> list[Task]:
+    """Load the tasks of benchmark ``name``; ``limit`` in options keeps the first N."""
+    options = dict(options or {})
+    limit = options.pop("limit", None)
+    tasks = list(get_benchmark(name)(options))
+    if not tasks:
+        raise CodetuneError(f"benchmark {name!r} has no tasks")
+    ids = [t.task_id for t in tasks]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise CodetuneError(f"benchmark {name!r}: task id {dup!r} appears more than once")
+    return tasks[:limit] if limit else tasks

@@ -1,0 +1,13 @@
+"""Models: the tiny-model factory and loading for full / LoRA / QLoRA training."""
+
+from codetune.models.factory import SIZES, ModelInitConfig, init_model
+from codetune.models.loading import (
+    METHODS,
+    LoraSettings,
+    load_causal_lm,
+    load_model_for_training,
+    load_tokenizer,
+)
+
+__all__ = ["METHODS", "SIZES", "LoraSettings", "ModelInitConfig", "init_model", "load_causal_lm",
+           "load_model_for_training", "load_tokenizer"]

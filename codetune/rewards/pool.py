@@ -1,0 +1,36 @@
+"""The sandbox pool rewards share: started on first use, closed when the process exits.
+
+GRPO calls reward functions from inside the trainer, with no place to open a context manager, so
+execution rewards take an explicit ``pool`` (tests, benchmarks) or fall back to this shared one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+_shared: dict[str, Any] = {}
+
+
+def shared_pool(**sandbox_config: Any):
+    """A started ``SandboxPool`` shared by every reward in this process (created once)."""
+    with _lock:
+        pool = _shared.get("pool")
+        if pool is None:
+            from codetune.sandbox import SandboxConfig, SandboxPool
+
+            pool = SandboxPool(SandboxConfig(**sandbox_config))
+            pool.__enter__()
+            _shared["pool"] = pool
+            atexit.register(close_shared_pool)
+        return pool
+
+
+def close_shared_pool() -> None:
+    """Stop the shared pool's containers (idempotent)."""
+    with _lock:
+        pool = _shared.pop("pool", None)
+    if pool is not None:
+        pool.__exit__(None, None, None)

@@ -1,0 +1,103 @@
+"""One registry of reward functions, addressable by name or ``package.module:function``.
+
+A reward function has TRL's signature ``fn(completions, **columns) -> list[float | None]``
+(``None`` for rows it does not apply to). Parameterised rewards come from *factories*: functions
+that take keyword arguments and return a reward function (open-r1's ``get_*_reward`` pattern).
+Built-ins register their factory under a short name; a user's own is named ``pkg.mod:fn`` in YAML
+or on the CLI: a factory when it is marked with :func:`reward_factory` or given ``args``, else the
+reward function itself.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from codetune.errors import CodetuneError
+
+RewardFunc = Callable[..., list[float | None]]
+_FACTORIES: dict[str, Callable[..., RewardFunc]] = {}
+_BUILTIN_MODULES = ("codetune.rewards.execution", "codetune.rewards.static_reward",
+                    "codetune.rewards.reward_model")
+
+
+def reward_factory(fn: Callable[..., RewardFunc]) -> Callable[..., RewardFunc]:
+    """Mark ``fn`` as a factory: ``pkg.mod:fn`` is then called with the spec's ``args``."""
+    fn.is_reward_factory = True  # type: ignore[attr-defined]
+    return fn
+
+
+def register_reward(name: str) -> Callable[[Callable[..., RewardFunc]], Callable[..., RewardFunc]]:
+    """Register a factory under ``name`` (built-ins and plug-ins that want a short name)."""
+
+    def deco(factory: Callable[..., RewardFunc]) -> Callable[..., RewardFunc]:
+        _FACTORIES[name] = reward_factory(factory)
+        return factory
+
+    return deco
+
+
+def _load_builtins() -> None:
+    for mod in _BUILTIN_MODULES:
+        importlib.import_module(mod)
+
+
+def available_rewards() -> list[str]:
+    _load_builtins()
+    return sorted(_FACTORIES)
+
+
+def import_object(spec: str) -> Any:
+    """Import ``package.module:attr`` (the working directory is importable, like ``python -m``)."""
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise CodetuneError(f"reward {spec!r}: expected 'package.module:function'")
+    cwd = str(Path.cwd())
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise CodetuneError(f"reward {spec!r}: cannot import {module_name!r} ({exc}); is it on "
+                            "PYTHONPATH or in the working directory?") from None
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        raise CodetuneError(f"reward {spec!r}: module {module_name!r} has no {attr!r}") from None
+
+
+def named(fn: RewardFunc, name: str) -> RewardFunc:
+    """A wrapper of ``fn`` whose ``__name__`` (TRL's log key ``rewards/<name>/mean``) is ``name``."""
+    if getattr(fn, "__name__", None) == name:
+        return fn
+
+    def reward(completions: list, **columns: Any) -> list[float | None]:
+        return fn(completions, **columns)
+
+    reward.__name__ = reward.__qualname__ = name
+    reward.__wrapped__ = fn  # type: ignore[attr-defined]
+    return reward
+
+
+def build_reward(name: str, args: dict[str, Any] | None = None,
+                 display_name: str | None = None) -> RewardFunc:
+    """The reward function for a registry name or ``pkg.mod:fn`` spec, built with ``args``."""
+    args = dict(args or {})
+    _load_builtins()
+    if name in _FACTORIES:
+        fn = _FACTORIES[name](**args)
+        return named(fn, display_name or name)
+    if ":" in name:
+        obj = import_object(name)
+        if not callable(obj):
+            raise CodetuneError(f"reward {name!r} is not callable")
+        if args or getattr(obj, "is_reward_factory", False):
+            obj = obj(**args)
+        return named(obj, display_name or name.rsplit(":", 1)[1])
+    near = difflib.get_close_matches(name, list(_FACTORIES), n=1)
+    hint = f"did you mean '{near[0]}'?" if near else f"known: {', '.join(sorted(_FACTORIES))}"
+    raise CodetuneError(f"unknown reward {name!r}; {hint} (or give 'package.module:function')")

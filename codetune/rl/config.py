@@ -1,0 +1,65 @@
+"""The RL stage's config: policy, task set, rewards, and the TRL knobs users turn most.
+
+Only the knobs people tune are copied from TRL's ``GRPOConfig``/``RLOOConfig``/``DPOConfig``
+(with TRL's meaning); anything else goes through ``trl: {key: value}`` unchanged, so the whole TRL
+config stays reachable without codetune mirroring its ~150 fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from codetune.models.loading import LoraSettings
+from codetune.rewards.combined import RewardSpec
+from codetune.rl.tasks import TaskSetConfig
+
+ALGOS = ("grpo", "rloo", "dpo")
+
+
+def default_rewards() -> list[RewardSpec]:
+    return [RewardSpec(name="execution", weight=1.0), RewardSpec(name="static", weight=0.1)]
+
+
+@dataclass
+class RLConfig:
+    """``codetune rl``: policy optimisation with rewards from running the code."""
+
+    algo: str = field(default="grpo", metadata={
+        "help": "grpo (Shao et al. 2024, DeepSeekMath), rloo (Ahmadian et al. 2024), or dpo "
+                "(Rafailov et al. 2023) on pairs mined by execution (`codetune rm --mine-only`)."})
+    model: str = field(default="", metadata={"help": "policy: SFT model dir or hub id."})
+    output_dir: str = field(default="runs/rl", metadata={"help": "checkpoints, metrics, model."})
+    method: str = field(default="full", metadata={"help": "full, lora or qlora."})
+    lora: LoraSettings = field(default_factory=LoraSettings, metadata={
+        "help": "adapter shape for lora/qlora."})
+    tasks: TaskSetConfig = field(default_factory=TaskSetConfig, metadata={
+        "help": "prompts with tests (grpo/rloo)."})
+    pairs: str = field(default="", metadata={
+        "help": "dpo: pairs JSONL (prompt, chosen, rejected) from `codetune rm`."})
+    rewards: list[RewardSpec] = field(default_factory=default_rewards, metadata={
+        "help": "reward components; weights become TRL reward_weights."})
+    num_generations: int = field(default=4, metadata={"help": "completions per prompt (G)."})
+    prompts_per_step: int = field(default=2, metadata={
+        "help": "prompts per optimizer step; batch = prompts_per_step * num_generations."})
+    max_completion_length: int = field(default=128, metadata={
+        "help": "tokens per completion (a random-init model never emits EOS: keep it capped)."})
+    temperature: float = field(default=1.0, metadata={"help": "sampling temperature."})
+    beta: float = field(default=0.0, metadata={
+        "help": "KL coefficient to the reference policy (0 = no reference model, TRL default); "
+                "dpo: the DPO beta (0 means 0.1)."})
+    learning_rate: float = field(default=1e-5, metadata={"help": "AdamW learning rate."})
+    max_steps: int = field(default=100, metadata={"help": "optimizer steps."})
+    save_steps: int = field(default=50, metadata={"help": "checkpoint every N steps."})
+    save_total_limit: int = field(default=2, metadata={"help": "checkpoints kept."})
+    logging_steps: int = field(default=1, metadata={"help": "log metrics every N steps."})
+    scale_rewards: str = field(default="group", metadata={
+        "help": "grpo advantage scaling: group, batch or none (Dr. GRPO: none)."})
+    seed: int = field(default=0, metadata={"help": "random seed."})
+    resume: bool = field(default=False, metadata={
+        "help": "continue from the last checkpoint in output_dir."})
+    use_vllm: bool = field(default=False, metadata={"help": "generate with vLLM (GPU only)."})
+    vllm_mode: str = field(default="colocate", metadata={"help": "vLLM: colocate or server."})
+    sandbox: dict = field(default_factory=dict, metadata={
+        "help": "SandboxConfig keys for the execution reward's pool."})
+    trl: dict = field(default_factory=dict, metadata={
+        "help": "extra keys passed to TRL's trainer config unchanged."})

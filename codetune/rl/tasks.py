@@ -1,0 +1,120 @@
+"""Prompt sets with tests for RL: MBPP's train split, or your own tasks (JSONL, HF dataset dir,
+or a ``codetune data tasks`` folder).
+
+Every row becomes ``prompt`` (text, or a chat message list for chat policies) plus the columns
+the execution reward reads: ``tests`` (assert lines or a test program), ``entry_point`` (only for
+a HumanEval ``check(candidate)`` program), ``setup`` (appended after the candidate, as MBPP's
+harness does) and ``code_prefix`` (prepended to the completion to form the program).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codetune.artifacts import read_jsonl
+from codetune.errors import CodetuneError
+
+CHAT_FUNCTION_INSTRUCTION = ("Complete the following Python function. Answer with the whole "
+                             "function in a ```python code block.\n```python\n{prompt}```")
+
+
+@dataclass
+class TaskSetConfig:
+    """Which prompts the policy practises on."""
+
+    source: str = field(default="mbpp", metadata={
+        "help": "mbpp (train split 601-974 from the shared data dir), or a path: a JSONL file, an "
+                "HF dataset dir (save_to_disk), or a `codetune data tasks` output dir."})
+    split: str = field(default="train", metadata={
+        "help": "mbpp: train/validation/...; HF DatasetDict: split name; tasks dir: part name "
+                "(default rl_train)."})
+    prompt_format: str = field(default="completion", metadata={
+        "help": "completion: the policy continues the prompt text (base/SFT models); chat: a user "
+                "message through the tokenizer's chat template."})
+    limit: int = field(default=0, metadata={"help": "keep the first N tasks (0 = all)."})
+
+
+def _mbpp_rows(cfg: TaskSetConfig) -> list[dict[str, Any]]:
+    from codetune.eval.tasks import load_tasks
+
+    tasks = load_tasks("mbpp", {"split": cfg.split, "few_shot": 0})
+    rows = []
+    for t in tasks:
+        chat = cfg.prompt_format == "chat"
+        rows.append({"task_id": t.task_id, "prompt": t.chat_prompt if chat else t.prompt,
+                     "tests": list(t.tests), "setup": t.setup, "code_prefix": "",
+                     "reference": t.canonical_solution, "stop": list(t.stop)})
+    return rows
+
+
+def _file_rows(path: Path, cfg: TaskSetConfig) -> list[dict[str, Any]]:
+    if path.is_dir() and (path / "rl_train.jsonl").exists():  # a `codetune data tasks` dir
+        part = "rl_train" if cfg.split == "train" else cfg.split
+        path = path / f"{part}.jsonl"
+    if path.is_file():
+        return list(read_jsonl(path))
+    if path.is_dir():
+        from datasets import DatasetDict, load_from_disk
+
+        ds = load_from_disk(str(path))
+        if isinstance(ds, DatasetDict):
+            if cfg.split not in ds:
+                raise CodetuneError(f"{path}: no split {cfg.split!r} (has {', '.join(ds)}); set "
+                                    "tasks.split")
+            ds = ds[cfg.split]
+        return list(ds)
+    raise CodetuneError(f"{path}: task set not found (give mbpp, a JSONL file or a dataset dir)")
+
+
+def normalise_row(row: dict[str, Any], i: int, where: str, prompt_format: str) -> dict[str, Any]:
+    """A row with the columns rewards read; errors name the row."""
+    for key in ("prompt", "tests"):
+        if key not in row:
+            raise CodetuneError(f"{where} row {i + 1}: missing column {key!r} (needs prompt, tests)")
+    tests = row["tests"]
+    if not (isinstance(tests, str) or (isinstance(tests, list) and
+                                       all(isinstance(t, str) for t in tests))):
+        raise CodetuneError(f"{where} row {i + 1}: 'tests' must be assert lines or a program")
+    prompt = row["prompt"]
+    prefix = row.get("code_prefix", prompt if isinstance(prompt, str) else "")
+    if prompt_format == "chat" and isinstance(prompt, str):
+        text = row.get("chat_prompt") or (CHAT_FUNCTION_INSTRUCTION.format(prompt=prompt)
+                                          if prefix else prompt)
+        prompt, prefix = [{"role": "user", "content": text}], ""
+    return {"task_id": str(row.get("task_id", i)), "prompt": prompt, "tests": tests,
+            "entry_point": (row.get("entry_point") or "") if isinstance(tests, str) else "",
+            "setup": row.get("setup") or "", "code_prefix": prefix or "",
+            "reference": row.get("reference") or row.get("solution") or
+            row.get("canonical_solution") or ""}
+
+
+def load_task_rows(cfg: TaskSetConfig) -> list[dict[str, Any]]:
+    """The task set as rows with ``prompt, tests, entry_point, setup, code_prefix, reference``."""
+    if cfg.prompt_format not in ("completion", "chat"):
+        raise CodetuneError(f"tasks.prompt_format {cfg.prompt_format!r}: use completion or chat")
+    if cfg.source == "mbpp":
+        raw = _mbpp_rows(cfg)
+        if cfg.prompt_format == "chat":
+            for r in raw:
+                r["prompt"] = [{"role": "user", "content": r["prompt"]}]
+        rows = [{**r, "entry_point": ""} for r in raw]
+    else:
+        path = Path(cfg.source).expanduser()
+        rows = [normalise_row(r, i, str(path), cfg.prompt_format)
+                for i, r in enumerate(_file_rows(path, cfg))]
+    if cfg.limit:
+        rows = rows[:cfg.limit]
+    if not rows:
+        raise CodetuneError(f"task set {cfg.source!r} has no rows")
+    return rows
+
+
+def task_dataset(cfg: TaskSetConfig):
+    """The rows as a ``datasets.Dataset`` (what TRL trainers take)."""
+    from datasets import Dataset
+
+    rows = load_task_rows(cfg)
+    keep = ("task_id", "prompt", "tests", "entry_point", "setup", "code_prefix")
+    return Dataset.from_list([{k: r[k] for k in keep} for r in rows])

@@ -1,0 +1,11 @@
+"""Run untrusted code safely: a warm pool of hardened Docker sandboxes with unforgeable verdicts.
+
+``from codetune.sandbox import SandboxPool, SandboxConfig, ExecutionJob, ExecutionResult``;
+see docs/sandbox.md.
+"""
+
+from codetune.sandbox.config import SandboxConfig
+from codetune.sandbox.pool import SandboxPool
+from codetune.sandbox.types import ExecutionJob, ExecutionResult
+
+__all__ = ["SandboxPool", "SandboxConfig", "ExecutionJob", "ExecutionResult"]

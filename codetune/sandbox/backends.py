@@ -1,0 +1,108 @@
+"""How a runner is launched: a hardened ``docker run -i`` container, or a host subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from codetune.errors import CodetuneError
+from codetune.paths import REPO_ROOT
+from codetune.sandbox.config import BACKENDS, SandboxConfig
+
+RUNNER_DIR = REPO_ROOT / "sandbox" / "runner"
+IMAGE_RUNNER = "/opt/codetune/runner/main.py"
+DOCKER_HINT = ("start it with `bash scripts/ensure_docker.sh` (or `sudo dockerd &`), or pass "
+               "`--backend process` for weaker rlimit-only isolation")
+PROCESS_WARNING = ("backend 'process': candidate code runs as host subprocesses with rlimits "
+                   "only - NO network, filesystem or user isolation. Use docker for untrusted code.")
+
+
+def docker_binary() -> str:
+    path = shutil.which("docker")
+    if path is None:
+        raise CodetuneError(f"the docker command is not installed; {DOCKER_HINT}")
+    return path
+
+
+def check_docker() -> str:
+    """Return the server version, or raise a one-line error saying how to start Docker."""
+    try:
+        proc = subprocess.run([docker_binary(), "version", "--format", "{{.Server.Version}}"],
+                              capture_output=True, text=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        raise CodetuneError(f"the Docker engine does not answer (20 s); {DOCKER_HINT}") from None
+    if proc.returncode != 0 or not proc.stdout.strip():
+        detail = (proc.stderr.strip().splitlines() or ["no answer"])[-1][:160]
+        raise CodetuneError(f"no Docker engine answers ({detail}); {DOCKER_HINT}")
+    return proc.stdout.strip()
+
+
+def image_exists(image: str) -> bool:
+    proc = subprocess.run([docker_binary(), "image", "inspect", "--format", "{{.Id}}", image],
+                          capture_output=True, text=True)
+    return proc.returncode == 0
+
+
+def docker_command(config: SandboxConfig, name: str) -> list[str]:
+    """The ``docker run`` line of one pool container (every flag is a hardening measure)."""
+    mem = f"{config.container_memory_mb}m"
+    return [
+        docker_binary(), "run", "-i", "--rm", "--name", name,
+        "--label", "codetune.sandbox=1", "--label", f"codetune.owner_pid={os.getpid()}",
+        "--network", "none", "--memory", mem, "--memory-swap", mem,
+        "--pids-limit", str(config.pids_limit), "--cpus", str(config.cpus),
+        "--read-only", "--tmpfs", f"/tmp:rw,nosuid,nodev,noexec,size={config.tmpfs_mb}m",
+        "--shm-size", "16m", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+        "--user", "65534:65534", "--ulimit", "nofile=256:256", "--ulimit", "core=0",
+        "--log-driver", "none", "--stop-signal", "SIGKILL", "--workdir", "/tmp",
+        "--env", "PYTHONDONTWRITEBYTECODE=1", "--env", "HOME=/tmp",
+        config.image, "python3", "-I", "-S", IMAGE_RUNNER, "--scratch", "/tmp,/dev/shm",
+    ]
+
+
+def process_command(scratch: str) -> list[str]:
+    """The runner as a plain host subprocess (the ``process`` backend)."""
+    return [sys.executable, "-I", "-S", str(RUNNER_DIR / "main.py"), "--scratch", scratch]
+
+
+def make_scratch() -> str:
+    path = tempfile.mkdtemp(prefix="codetune-sandbox-")
+    os.chmod(path, 0o1777)  # candidates run as nobody when the host user is root
+    return path
+
+
+def validate_backend(config: SandboxConfig) -> None:
+    if config.backend not in BACKENDS:
+        raise CodetuneError(f"sandbox backend {config.backend!r} is not one of {', '.join(BACKENDS)}")
+    if config.backend == "docker":
+        check_docker()
+        if not image_exists(config.image):
+            raise CodetuneError(f"sandbox image {config.image} not found; build it with "
+                                "`codetune sandbox build`")
+
+
+def remove_stale_containers() -> None:
+    """Remove pool containers left by codetune processes that no longer exist."""
+    proc = subprocess.run([docker_binary(), "ps", "-aq", "--filter", "label=codetune.sandbox=1",
+                           "--format", '{{.ID}} {{.Label "codetune.owner_pid"}}'],
+                          capture_output=True, text=True)
+    stale = []
+    for line in proc.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and not _alive(int(parts[1])):
+            stale.append(parts[0])
+    if stale:
+        subprocess.run([docker_binary(), "rm", "-f", *stale], capture_output=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,128 @@
+"""One warm runner (a container or a host subprocess) speaking line-delimited JSON."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import select
+import shutil
+import subprocess
+import time
+
+from codetune.console import log
+from codetune.sandbox import backends
+from codetune.sandbox.config import SandboxConfig
+
+_generation = itertools.count()
+
+
+class RunnerDied(Exception):
+    """The runner stopped answering: its container died, hung, or the daemon went away."""
+
+
+class Worker:
+    """A long-lived runner process; ``run(job)`` sends one job and waits for its result line."""
+
+    def __init__(self, config: SandboxConfig, index: int):
+        self.config, self.index = config, index
+        self.proc: subprocess.Popen | None = None
+        self.name = ""
+        self.scratch = ""
+        self._buffer = b""
+        self.restarts = 0
+
+    def start(self) -> None:
+        """Start the runner and wait for its ready line; retries while the daemon comes back."""
+        deadline = time.monotonic() + self.config.start_timeout_s
+        while True:
+            try:
+                self._start_once(deadline)
+                return
+            except RunnerDied as exc:
+                self.close()
+                if time.monotonic() >= deadline:
+                    raise RunnerDied(f"runner {self.index} did not start: {exc}") from None
+                log.debug("runner %d failed to start (%s); retrying", self.index, exc)
+                time.sleep(0.5)
+
+    def _start_once(self, deadline: float) -> None:
+        if self.config.backend == "docker":
+            self.name = f"codetune-sbx-{os.getpid()}-{self.index}-{next(_generation)}"
+            cmd = backends.docker_command(self.config, self.name)
+        else:
+            self.scratch = backends.make_scratch()
+            cmd = backends.process_command(self.scratch)
+        self._buffer = b""
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, start_new_session=True)
+        line = self._read_line(deadline)
+        if not line.startswith(b"{") or b'"ready"' not in line:
+            raise RunnerDied(f"unexpected first line {line[:200]!r}")
+
+    def run(self, job: dict) -> dict:
+        """Send one job; the result dict, or ``RunnerDied`` if the runner is gone or hung."""
+        if self.proc is None or self.proc.poll() is not None:
+            raise RunnerDied("runner is not running")
+        timeout = float(job.get("timeout_s") or self.config.default_timeout_s)
+        try:
+            self.proc.stdin.write(json.dumps(job).encode() + b"\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise RunnerDied(f"could not send the job: {exc}") from None
+        line = self._read_line(time.monotonic() + timeout + self.config.hang_grace_s)
+        try:
+            return json.loads(line)
+        except ValueError:
+            raise RunnerDied(f"unreadable result line {line[:200]!r}") from None
+
+    def _read_line(self, deadline: float) -> bytes:
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RunnerDied("no answer before the deadline (hung)")
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                raise RunnerDied(f"runner exited{self._stderr_tail()}")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line
+
+    def _stderr_tail(self) -> str:
+        try:
+            self.proc.wait(timeout=2)
+            err = self.proc.stderr.read().decode(errors="replace").strip()
+        except Exception:
+            return ""
+        return f": {err.splitlines()[-1][:300]}" if err else ""
+
+    def restart(self) -> None:
+        self.close()
+        self.restarts += 1
+        self.start()
+
+    def close(self) -> None:
+        """Stop the runner (the container is removed: --rm, plus rm -f in case the client died)."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            if proc.poll() is None:
+                proc.kill()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.config.backend == "docker" and self.name:
+            subprocess.run([backends.docker_binary(), "rm", "-f", self.name],
+                           capture_output=True, timeout=30)
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = ""

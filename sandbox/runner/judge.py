@@ -1,0 +1,131 @@
+"""The judge: a process that never runs candidate code and decides every test itself.
+
+The tests run here with the candidate's names bound to proxies; each call travels to the
+candidate process and only plain data (exact builtin types) comes back, so ``==``, ``abs``,
+``assert`` and ``AssertionError`` are always this process's own.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import json
+import os
+import sys
+
+import codec
+import rpc
+
+
+class CandidateNamespace(dict):
+    """Test globals that fetch a missing name from the candidate (never shadowing a builtin)."""
+
+    def __init__(self, conn: rpc.Connection, names: dict):
+        super().__init__(__name__="__main__", __builtins__=builtins)
+        self._conn, self._names = conn, names
+
+    def __missing__(self, name):
+        if name not in self._names or hasattr(builtins, name):
+            raise KeyError(name)
+        module = self._names[name]
+        if module is not None:
+            value = _trusted_import(name, module)
+        else:
+            value = self._conn.request(["global", name])
+        self[name] = value
+        return value
+
+
+def _trusted_import(name: str, module: str):
+    """The candidate imported a module: the tests get the judge's own copy of it."""
+    for candidate in (name, module):
+        if candidate in sys.stdlib_module_names or candidate == module:
+            try:
+                return importlib.import_module(candidate)
+            except ImportError:
+                continue
+    raise KeyError(name)
+
+
+class Report:
+    """Streams per-test outcomes to the runner as JSON lines (partial credit survives kills)."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def emit(self, **fields) -> None:
+        data = (json.dumps(fields) + "\n").encode()
+        while data:
+            data = data[os.write(self.fd, data):]
+
+
+def run(job: dict, channel: int, report_fd: int) -> None:
+    """Judge one job; every outcome goes to ``report_fd``; never returns."""
+    report = Report(report_fd)
+    conn = rpc.Connection(channel, proxy_class=rpc.RemoteObject, export_any=False)
+    try:
+        _judge(job, conn, report)
+    except rpc.CandidateExit as exc:
+        report.emit(event="exit", detail=str(exc))
+    except rpc.PeerGone:
+        report.emit(event="gone")
+    except codec.ProtocolError as exc:
+        report.emit(event="protocol", detail=str(exc)[:300])
+    except BaseException as exc:  # a judge bug must still end the job with a reason
+        report.emit(event="judge_error", detail=f"{type(exc).__name__}: {exc}"[:300])
+    try:
+        codec.send(channel, ["bye"])
+    except OSError:
+        pass
+    os._exit(0)
+
+
+def _judge(job: dict, conn: rpc.Connection, report: Report) -> None:
+    tests = job.get("tests") or []
+    total = len(tests) if isinstance(tests, list) else 1
+    report.emit(event="start", total=total)
+    try:
+        names = conn.request(["init", job.get("code", "")])
+    except (rpc.CandidateExit, rpc.PeerGone):
+        raise
+    except BaseException as exc:
+        report.emit(event="load_error", kind=type(exc).__name__, detail=_describe(exc))
+        return
+    namespace = CandidateNamespace(conn, names if isinstance(names, dict) else {})
+    setup = job.get("setup") or ""
+    if setup:
+        try:
+            exec(compile(setup, "<setup>", "exec"), namespace)
+        except (rpc.CandidateExit, rpc.PeerGone):
+            raise
+        except BaseException as exc:
+            report.emit(event="setup_error", kind=type(exc).__name__, detail=_describe(exc))
+    if isinstance(tests, list):
+        for index, line in enumerate(tests):
+            _run_test(index, str(line), namespace, report)
+    elif job.get("entry_point"):
+        program = f"{tests}\n\ncheck({job['entry_point']})\n"
+        _run_test(0, program, namespace, report)
+    else:
+        _run_test(0, str(tests), namespace, report)
+    report.emit(event="done")
+
+
+def _run_test(index: int, source: str, namespace: dict, report: Report) -> None:
+    try:
+        exec(compile(source, f"<test {index}>", "exec"), namespace)
+    except (rpc.CandidateExit, rpc.PeerGone):
+        raise
+    except BaseException as exc:
+        report.emit(event="test", index=index, ok=False, kind=type(exc).__name__,
+                    detail=_describe(exc, source))
+        return
+    report.emit(event="test", index=index, ok=True)
+
+
+def _describe(exc: BaseException, source: str = "") -> str:
+    text = str(exc)[:300]
+    if isinstance(exc, AssertionError) and not text:
+        lines = [ln.strip() for ln in source.strip().splitlines() if ln.strip()]
+        text = lines[0][:300] if len(lines) == 1 else "assertion failed"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,53 @@
+"""codetune's in-sandbox runner (stdlib only). Runs as PID 1 of a pool container.
+
+Reads one JSON job per line on stdin and writes one JSON result per line on stdout. Per job:
+a pristine *template* process (exec'd once, never sees a job) forks the candidate process, the
+runner forks a *judge* that holds the tests, and the runner enforces the wall clock and output
+cap, classifies the outcome from the judge's report, then kills every leftover process and
+wipes the scratch directories.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.set_int_max_str_digits(0)
+
+import json  # noqa: E402
+
+import supervise  # noqa: E402
+import template  # noqa: E402
+
+VERSION = "1"
+
+
+def main(argv: list[str]) -> None:
+    if "--template" in argv:
+        template.serve(int(argv[argv.index("--template") + 1]), argv[-1])
+        return
+    scratch = argv[argv.index("--scratch") + 1].split(",") if "--scratch" in argv else ["/tmp"]
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # PID 1 must not have catchable handlers
+    template.harden(subreaper=True)
+    template.preimport()
+    runner = supervise.Supervisor(scratch)
+    out = sys.stdout.buffer
+    out.write(json.dumps({"ready": VERSION, "pid": os.getpid()}).encode() + b"\n")
+    out.flush()
+    for line in sys.stdin.buffer:
+        if not line.strip():
+            continue
+        try:
+            job = json.loads(line)
+            result = runner.run_job(job)
+        except Exception as exc:  # a malformed job line still gets an answer
+            result = {"id": "", "status": "sandbox_error", "passed": False,
+                      "reason": f"runner: {type(exc).__name__}: {exc}"[:500]}
+        out.write(json.dumps(result).encode() + b"\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

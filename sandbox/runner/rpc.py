@@ -1,0 +1,177 @@
+"""Request/reply over one framed channel, used by both the candidate and the judge.
+
+Either side may call into the other while a call is in flight (a test passes a lambda the
+candidate calls back), so waiting for a reply also serves the peer's nested requests.
+Replies: ``["ok", value]``, ``["raise", type_name, message]`` or ``["exit", detail]``.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import codec
+
+
+class CandidateExit(BaseException):
+    """The candidate raised SystemExit (or similar) while the judge waited on it."""
+
+
+class PeerGone(BaseException):
+    """The other process closed the channel (it exited, crashed or was killed)."""
+
+
+class Proxy:
+    """A handle to an object that lives in the other process."""
+
+    __slots__ = ("_conn", "_handle", "_type", "_text")
+
+    def __init__(self, conn, handle, type_name, text):
+        object.__setattr__(self, "_conn", conn)
+        object.__setattr__(self, "_handle", handle)
+        object.__setattr__(self, "_type", type_name)
+        object.__setattr__(self, "_text", text)
+
+    def __call__(self, *args, **kwargs):
+        return self._conn.call(self, args, kwargs)
+
+    def __repr__(self):
+        return self._text or f"<sandboxed {self._type}>"
+
+    def __eq__(self, other):  # identity only: the peer's __eq__ never decides anything here
+        return isinstance(other, Proxy) and other._handle == self._handle
+
+    def __hash__(self):
+        return hash(("proxy", self._handle))
+
+    def __bool__(self):
+        raise TypeError(f"a sandboxed {self._type} object has no truth value on the judge side")
+
+
+class RemoteObject(Proxy):
+    """Judge-side proxy for a candidate object: call it, read and set attributes, nothing else."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._conn.request(["getattr", ["R", self._handle], name])
+
+    def __setattr__(self, name, value):
+        self._conn.request(["setattr", ["R", self._handle], name, self._conn.codec.encode(value)])
+
+
+class Connection:
+    """One side of the channel: exports local objects as handles and serves peer requests."""
+
+    def __init__(self, fd: int, proxy_class=Proxy, allow_attributes: bool = False,
+                 export_any: bool = True):
+        self.fd = fd
+        self.objects: dict[int, object] = {}
+        self._ids: dict[int, int] = {}
+        self._proxies: dict[int, Proxy] = {}
+        self.proxy_class = proxy_class
+        self.allow_attributes = allow_attributes
+        self.export_any = export_any
+        self.codec = codec.Codec(self._export, self._proxy, self._local,
+                                 lambda v: isinstance(v, Proxy))
+        self.handlers = {"call": self._serve_call}
+        if allow_attributes:
+            self.handlers.update(getattr=self._serve_getattr, setattr=self._serve_setattr)
+
+    # -- handles -------------------------------------------------------------------------------
+    def _export(self, obj):
+        if not self.export_any and not callable(obj):
+            raise TypeError(f"cannot send a {type(obj).__name__} object into the sandbox")
+        handle = self._ids.get(id(obj))
+        if handle is None:
+            handle = len(self.objects) + 1
+            self.objects[handle] = obj
+            self._ids[id(obj)] = handle
+        return handle
+
+    def _proxy(self, handle, type_name, text):
+        proxy = self._proxies.get(handle)
+        if proxy is None:
+            proxy = self.proxy_class(self, handle, type_name, text)
+            self._proxies[handle] = proxy
+        return proxy
+
+    def _local(self, handle):
+        if handle not in self.objects:
+            raise KeyError(f"unknown handle {handle}")
+        return self.objects[handle]
+
+    # -- client side ---------------------------------------------------------------------------
+    def call(self, target, args, kwargs):
+        enc = self.codec.encode
+        return self.request(["call", ["R", target._handle], [enc(a) for a in args],
+                             [[str(k), enc(v)] for k, v in kwargs.items()]])
+
+    def request(self, message):
+        """Send a request and return the decoded value of its reply (serving nested requests)."""
+        try:
+            codec.send(self.fd, message)
+            while True:
+                reply = codec.recv(self.fd)
+                if type(reply) is not list or not reply or type(reply[0]) is not str:
+                    raise codec.ProtocolError("malformed reply")
+                kind = reply[0]
+                if kind == "ok":
+                    return self.codec.decode(reply[1])
+                if kind == "raise":
+                    raise exception_from(reply[1], reply[2])
+                if kind == "exit":
+                    raise CandidateExit(str(reply[1]))
+                codec.send(self.fd, self.serve_one(reply))
+        except (EOFError, OSError) as exc:
+            raise PeerGone(str(exc)) from None
+
+    # -- server side ---------------------------------------------------------------------------
+    def serve_one(self, request) -> list:
+        """Run one peer request and build its reply; never raises for the peer's faults."""
+        handler = self.handlers.get(request[0]) if request else None
+        if handler is None:
+            return ["raise", "RuntimeError", f"request {str(request[:1])[:40]} not allowed"]
+        try:
+            return ["ok", self.codec.encode(handler(*request[1:]))]
+        except (SystemExit, KeyboardInterrupt) as exc:
+            return ["exit", f"{type(exc).__name__}({_text(exc)})"]
+        except (CandidateExit, PeerGone):
+            raise
+        except BaseException as exc:  # the peer sees the exception by name and message
+            return ["raise", type(exc).__name__, _text(exc)]
+
+    def _serve_call(self, target, args, kwargs):
+        fn = self.codec.decode(target)
+        return fn(*[self.codec.decode(a) for a in args],
+                  **{str(k): self.codec.decode(v) for k, v in kwargs})
+
+    def _serve_getattr(self, target, name):
+        return getattr(self.codec.decode(target), str(name))
+
+    def _serve_setattr(self, target, name, value):
+        setattr(self.codec.decode(target), str(name), self.codec.decode(value))
+
+
+_NOT_FORWARDED = {"SystemExit", "KeyboardInterrupt", "GeneratorExit", "BaseException"}
+
+
+def exception_from(name, message) -> BaseException:
+    """Rebuild a peer's exception from plain data: a builtin class when the name is one."""
+    name, message = str(name), str(message)
+    cls = getattr(builtins, name, None)
+    if (isinstance(cls, type) and issubclass(cls, BaseException) and name not in _NOT_FORWARDED
+            and cls.__module__ == "builtins"):
+        try:
+            return cls(message)
+        except Exception:
+            pass
+    return type(name if name.isidentifier() else "SandboxedError", (Exception,), {})(message)
+
+
+def _text(exc) -> str:
+    try:
+        return str.__str__(str(exc))[:2000]
+    except BaseException:
+        return "<unprintable>"

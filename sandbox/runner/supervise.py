@@ -1,0 +1,259 @@
+"""The runner's per-job work: start candidate and judge, watch the clock and output, clean up."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import select
+import shutil
+import signal
+import socket
+import time
+
+import judge
+import template
+import verdict
+
+DEFAULT_LIMITS = {"memory_mb": 512, "file_size_mb": 16, "open_files": 64,
+                  "max_output_bytes": 1 << 20, "keep_output_bytes": 4096}
+
+
+class Supervisor:
+    """Owns the template process and runs jobs one at a time."""
+
+    def __init__(self, scratch: list[str]):
+        self.scratch = scratch
+        self.template_pid, self.ctl = template.spawn(scratch[0])
+
+    def run_job(self, job: dict) -> dict:
+        started = time.monotonic()
+        limits = {**DEFAULT_LIMITS, **(job.get("limits") or {})}
+        timeout = max(0.05, float(job.get("timeout_s", 10.0)))
+        limits["cpu_s"] = math.ceil(timeout) + 1
+        try:
+            watch = self._start_and_watch(job, limits, timeout)
+        finally:
+            self.cleanup()
+        result = verdict.classify(job, watch, timeout)
+        result["duration_s"] = round(time.monotonic() - started, 4)
+        return result
+
+    def _start_and_watch(self, job: dict, limits: dict, timeout: float) -> dict:
+        chan_judge, chan_candidate = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        report_r, report_w = os.pipe()
+        try:
+            cpid = self._fork_candidate([chan_candidate.fileno(), out_w, err_w], limits)
+        finally:
+            chan_candidate.close()
+            os.close(out_w)
+            os.close(err_w)
+        jpid = os.fork()
+        if jpid == 0:
+            _become_judge(job, chan_judge.fileno(), report_w)
+        chan_judge.close()
+        os.close(report_w)
+        try:
+            watch = _watch(report_r, out_r, err_r, time.monotonic() + timeout, limits, cpid)
+        finally:
+            for fd in (report_r, out_r, err_r):
+                os.close(fd)
+        watch["candidate_pid"] = cpid
+        if watch["events"] and watch["events"][-1].get("event") in ("gone", "exit"):
+            watch["candidate_exit"] = _wait_briefly(cpid, 0.3)
+        return watch
+
+    def _fork_candidate(self, fds: list[int], limits: dict) -> int:
+        try:
+            return template.fork_candidate(self.ctl, fds, limits)
+        except (OSError, EOFError, ValueError):  # the last candidate killed the template
+            self._respawn_template()
+            return template.fork_candidate(self.ctl, fds, limits)
+
+    def _respawn_template(self) -> None:
+        try:
+            os.kill(self.template_pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.ctl.close()
+        self.template_pid, self.ctl = template.spawn(self.scratch[0])
+
+    def cleanup(self) -> dict[int, int]:
+        """Kill every process but the template, reap them, wipe scratch; return wait statuses."""
+        statuses: dict[int, int] = {}
+        for _ in range(200):
+            victims = [p for p in _descendants() if p != self.template_pid]
+            for pid in victims:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            _reap(statuses)
+            if not victims:
+                break
+            time.sleep(0.001)
+        if self.template_pid in statuses:  # it died: start a fresh one for the next job
+            self._respawn_template()
+        else:
+            try:
+                os.kill(self.template_pid, signal.SIGCONT)  # undo a SIGSTOP from a candidate
+            except ProcessLookupError:
+                self._respawn_template()
+        for directory in self.scratch:
+            _wipe(directory)
+        return statuses
+
+
+def _become_judge(job: dict, channel: int, report_w: int) -> None:
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        keep = {channel, report_w}
+        for fd in range(3, 1024):
+            if fd not in keep:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        judge.run(job, channel, report_w)
+    finally:
+        os._exit(1)
+
+
+def _watch(report_r: int, out_r: int, err_r: int, deadline: float, limits: dict,
+           cpid: int) -> dict:
+    """Collect the judge's report and the candidate's output until the judge is done."""
+    keep, cap = int(limits["keep_output_bytes"]), int(limits["max_output_bytes"])
+    buffers = {report_r: bytearray(), out_r: bytearray(), err_r: bytearray()}
+    total_output = 0
+    watch: dict = {"timed_out": False, "output_exceeded": False}
+    open_fds = [report_r, out_r, err_r]
+    while report_r in open_fds:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            watch["timed_out"] = True
+            break
+        ready, _, _ = select.select(open_fds, [], [], left)
+        for fd in ready:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                open_fds.remove(fd)
+            elif fd == report_r:
+                buffers[fd] += chunk
+            else:
+                total_output += len(chunk)
+                room = keep - len(buffers[fd])
+                if room > 0:
+                    buffers[fd] += chunk[:room]
+        if total_output > cap:
+            watch["output_exceeded"] = True
+            break
+    _drain(open_fds, buffers, keep, report_r)
+    watch["events"] = _parse_events(bytes(buffers[report_r]))
+    watch["stdout"] = buffers[out_r].decode("utf-8", "replace")
+    watch["stderr"] = buffers[err_r].decode("utf-8", "replace")
+    return watch
+
+
+def _drain(open_fds: list[int], buffers: dict, keep: int, report_r: int) -> None:
+    """Take what is already written (the candidate flushes before every reply)."""
+    for fd in open_fds:
+        if fd == report_r:
+            continue
+        for _ in range(64):
+            ready, _, _ = select.select([fd], [], [], 0)
+            if not ready:
+                break
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            room = keep - len(buffers[fd])
+            if room > 0:
+                buffers[fd] += chunk[:room]
+
+
+def _parse_events(data: bytes) -> list[dict]:
+    events = []
+    for line in data.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            events.append(event)
+    return events
+
+
+def _descendants() -> list[int]:
+    """Every live process below this one (orphans are re-parented to us: we are a subreaper)."""
+    me, parents = os.getpid(), {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != b"Z":
+            parents[int(entry)] = int(fields[1])
+    found, frontier = [], [me]
+    while frontier:
+        parent = frontier.pop()
+        kids = [p for p, pp in parents.items() if pp == parent]
+        found += kids
+        frontier += kids
+    return found
+
+
+def _wait_briefly(pid: int, seconds: float) -> int | None:
+    """The candidate's own wait status if it ends within ``seconds`` (else None)."""
+    end = time.monotonic() + seconds
+    while True:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return None
+        if done:
+            return status
+        if time.monotonic() > end:
+            return None
+        time.sleep(0.005)
+
+
+def _reap(statuses: dict[int, int]) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        statuses[pid] = status
+
+
+def _wipe(directory: str) -> None:
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, onerror=_force_remove)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def _force_remove(func, path, _exc) -> None:
+    try:
+        os.chmod(os.path.dirname(path), 0o700)
+        os.chmod(path, 0o700)
+        func(path)
+    except OSError:
+        pass

@@ -1,0 +1,75 @@
+"""Turn the judge's report and the runner's observations into one result (status + reason)."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+_LOAD_STATUS = {"SyntaxError": "syntax_error", "IndentationError": "syntax_error",
+                "TabError": "syntax_error", "MemoryError": "memory",
+                "RecursionError": "error"}
+
+
+def classify(job: dict, watch: dict, timeout: float) -> dict:
+    """Only the judge's explicit per-test confirmations count as passes."""
+    events = watch.get("events", [])
+    kinds = {e.get("event") for e in events}
+    tests = job.get("tests") or []
+    total = len(tests) if isinstance(tests, list) else 1
+    passed_ix = {e.get("index") for e in events if e.get("event") == "test" and e.get("ok") is True}
+    failures = [e for e in events if e.get("event") == "test" and e.get("ok") is not True]
+    status, reason = _status(events, kinds, failures, watch, timeout, total, len(passed_ix))
+    return {
+        "id": str(job.get("id", "")), "status": status, "passed": status == "passed",
+        "tests_passed": len(passed_ix) if status != "sandbox_error" else 0,
+        "tests_total": total, "reason": reason[:1000],
+        "stdout": watch.get("stdout", ""), "stderr": watch.get("stderr", ""),
+    }
+
+
+def _status(events, kinds, failures, watch, timeout, total, n_passed) -> tuple[str, str]:
+    if watch.get("timed_out"):
+        return "timeout", f"wall-clock limit of {timeout:g}s exceeded"
+    if watch.get("output_exceeded"):
+        return "output_limit", "printed more than the output cap"
+    last = events[-1] if events else {}
+    if "load_error" in kinds:
+        e = next(e for e in events if e.get("event") == "load_error")
+        return _LOAD_STATUS.get(e.get("kind"), "error"), f"candidate code: {e.get('detail', '')}"
+    if "exit" in kinds:
+        return "exit_called", f"candidate called {last.get('detail', 'exit')} before tests finished"
+    if "gone" in kinds:
+        return _candidate_died(watch.get("candidate_exit"))
+    if "protocol" in kinds:
+        return "error", f"candidate broke the result protocol: {last.get('detail', '')}"
+    if "judge_error" in kinds:
+        return "sandbox_error", f"judge failed: {last.get('detail', '')}"
+    if "done" not in kinds:
+        return "error", "judge process was killed before it finished (by the candidate?)"
+    if total == 0:
+        return "error", "job has no tests: nothing could confirm a pass"
+    if "setup_error" in kinds:
+        e = next(e for e in events if e.get("event") == "setup_error")
+        return "error", f"test setup failed: {e.get('detail', '')}"
+    if not failures and n_passed == total:
+        return "passed", ""
+    first = failures[0] if failures else {}
+    if any(f.get("kind") == "MemoryError" for f in failures):
+        return "memory", f"test {first.get('index', 0)}: MemoryError"
+    status = "failed" if first.get("kind") == "AssertionError" else "error"
+    return status, f"test {first.get('index', 0)}: {first.get('detail', 'did not pass')}"
+
+
+def _candidate_died(status: int | None) -> tuple[str, str]:
+    if status is None:
+        return "error", "candidate process closed its channel before the tests finished"
+    if os.WIFEXITED(status):
+        code = os.WEXITSTATUS(status)
+        return "exit_called", f"candidate process exited (code {code}) before the tests finished"
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+    if sig == signal.SIGXCPU:
+        return "timeout", "CPU time limit exceeded"
+    if sig == signal.SIGKILL:
+        return "memory", "candidate process was killed (SIGKILL: out of memory or CPU limit)"
+    name = signal.Signals(sig).name if sig else "unknown"
+    return "error", f"candidate process died from {name}"
