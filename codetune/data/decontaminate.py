@@ -85,7 +85,7 @@ class Decontaminate(BaseStep):
     name = "decontaminate"
 
     def __init__(self, text_key: str | Sequence[str] = "text",
-                 benchmarks: Sequence[str] = ("humaneval", "mbpp"), ngram: int = 13,
+                 benchmarks: Sequence[str] = ("humaneval", "mbpp"), ngram: int = 10,
                  min_matches: int = 1, id_key: str | None = None) -> None:
         super().__init__()
         if ngram < 2 or min_matches < 1:

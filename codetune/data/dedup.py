@@ -18,8 +18,9 @@ import numpy as np
 
 from codetune.data.pipeline import BaseStep, Record, record_text
 
-# bigcode's near-dedup tokenization: identifiers/words only, punctuation and spacing ignored.
-TOKEN_RE = re.compile(r"[A-Za-z_0-9]+")
+# bigcode's near-dedup tokenization: ASCII identifiers/words only, punctuation and spacing
+# ignored. Matched on UTF-8 bytes, so tokens go to CRC32 without a per-token encode.
+TOKEN_RE = re.compile(rb"[A-Za-z_0-9]+")
 _WS_RE = re.compile(r"\s+")
 _SHINGLE_BASE = np.uint64(1_000_003)
 _CHUNK = 1024
@@ -51,25 +52,27 @@ class ExactDedup(BaseStep):
             yield self.keep(record)
 
 
-def ngram_hashes(text: str, n: int, token_re: re.Pattern = TOKEN_RE,
-                 short: bool = True) -> np.ndarray:
-    """Sorted unique 64-bit hashes of the text's token n-grams.
+def ngram_hashes(text: str, n: int, token_re: re.Pattern[Any] = TOKEN_RE,
+                 short: bool = True, unique: bool = True) -> np.ndarray:
+    """64-bit hashes of the text's token n-grams (sorted and unique when ``unique``).
 
     A text with fewer than ``n`` tokens gives one shingle of all its tokens when ``short`` is
     set, else nothing.
     """
-    tokens = token_re.findall(text)
+    if isinstance(token_re.pattern, bytes):
+        tokens = token_re.findall(text.encode("utf-8", "surrogatepass"))
+    else:
+        tokens = [t.encode("utf-8", "surrogatepass") for t in token_re.findall(text)]
     if not tokens or (len(tokens) < n and not short):
         return np.empty(0, dtype=np.uint64)
-    th = np.fromiter(map(zlib.crc32, map(str.encode, tokens)), dtype=np.uint64,
-                     count=len(tokens))
+    th = np.fromiter(map(zlib.crc32, tokens), dtype=np.uint64, count=len(tokens))
     n = min(n, len(th))
     m = len(th) - n + 1
     out = np.zeros(m, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for k in range(n):
             out = out * _SHINGLE_BASE + th[k:k + m]
-    return np.unique(out)
+    return np.unique(out) if unique else out
 
 
 class MinHasher:
@@ -109,7 +112,8 @@ class MinHasher:
         return best >> np.uint64(32)
 
     def signature(self, text: str) -> np.ndarray:
-        return self.signature_of_shingles(self.shingles(text))
+        # A minimum ignores repeats, so the shingle multiset needs no de-duplication here.
+        return self.signature_of_shingles(ngram_hashes(text, self.ngram, unique=False))
 
 
 def signature_jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -117,26 +121,35 @@ def signature_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
-def lsh_params(threshold: float, num_perm: int, fn_weight: float) -> tuple[int, int]:
-    """(bands, rows) minimising the weighted LSH error at ``threshold`` (datasketch's search)."""
-    from datasketch.lsh import _optimal_param
+def candidate_probability(jaccard: float, bands: int, rows: int) -> float:
+    """Chance that LSH with ``bands`` x ``rows`` makes a pair of this Jaccard a candidate."""
+    return 1.0 - (1.0 - jaccard**rows) ** bands
 
-    return _optimal_param(threshold, num_perm, 1.0 - fn_weight, fn_weight)
+
+def lsh_params(threshold: float, num_perm: int, recall: float) -> tuple[int, int]:
+    """(bands, rows) with the most rows per band (fewest spurious candidates) such that a pair
+    exactly at ``threshold`` becomes a candidate with probability >= ``recall``."""
+    best = (num_perm, 1)
+    for rows in range(1, num_perm + 1):
+        bands = num_perm // rows
+        if candidate_probability(threshold, bands, rows) >= recall:
+            best = (bands, rows)
+    return best
 
 
 class NearDedup(BaseStep):
     """MinHash-LSH near dedup: drop a record whose estimated Jaccard with a kept one >= threshold.
 
-    ``fn_weight`` tilts the LSH banding toward recall (candidates are verified on the full
-    signature, so extra candidates cost time, not precision). ``clusters`` maps each kept
-    record's id to the ids of the records dropped as its near-duplicates.
+    Bands are chosen so a pair at the threshold is a candidate with probability ``lsh_recall``
+    (candidates are verified on the full signature: extra ones cost time, not precision).
+    ``clusters`` maps each kept record's id to the ids of the records dropped as its near-dups.
     """
 
     name = "near_dedup"
 
     def __init__(self, text_key: str | Sequence[str] = "text", threshold: float = 0.7,
                  num_perm: int = 256, ngram: int = 5, seed: int = 42,
-                 id_key: str | None = None, fn_weight: float = 0.8) -> None:
+                 id_key: str | None = None, lsh_recall: float = 0.99) -> None:
         super().__init__()
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {threshold}")
@@ -144,7 +157,7 @@ class NearDedup(BaseStep):
 
         self.text_key, self.threshold, self.id_key = text_key, threshold, id_key
         self.hasher = MinHasher(num_perm, ngram, seed)
-        self.params = lsh_params(threshold, num_perm, fn_weight)
+        self.params = lsh_params(threshold, num_perm, lsh_recall)
         self.lsh = MinHashLSH(num_perm=num_perm, params=self.params)
         self._kept_sigs: list[np.ndarray] = []
         self._kept_ids: list[Any] = []
@@ -169,7 +182,8 @@ class NearDedup(BaseStep):
     def run(self, records: Iterable[Record]) -> Iterator[Record]:
         for i, record in enumerate(records):
             self.seen(record)
-            shingles = self.hasher.shingles(record_text(record, self.text_key))
+            shingles = ngram_hashes(record_text(record, self.text_key), self.hasher.ngram,
+                                    unique=False)
             if len(shingles) == 0:
                 self.stats["too_short_to_compare"] += 1
                 yield self.keep(record)

@@ -56,8 +56,7 @@ def encode_files(batch: dict[str, list], tokenizer: Any, fim_rate: float = 0.0,
         else:
             modes.append(("plain", text, "", ""))
         parts += list(modes[-1][1:])
-    # One batched call (fast tokenizers run it in Rust); literal special-token text stays text.
-    enc = tokenizer(parts, add_special_tokens=False, split_special_tokens=True)["input_ids"]
+    enc = encode_texts(tokenizer, parts)
     for i, (mode, *_rest) in enumerate(modes):
         p, m, s = enc[3 * i: 3 * i + 3]
         if mode == "plain":
@@ -69,6 +68,20 @@ def encode_files(batch: dict[str, list], tokenizer: Any, fim_rate: float = 0.0,
         out_ids.append(seq + [eos])
     return {"input_ids": out_ids, "fim": [m[0] for m in modes],
             "n_tokens": [len(x) for x in out_ids]}
+
+
+def encode_texts(tokenizer: Any, texts: list[str]) -> list[list[int]]:
+    """Token ids of plain texts, special-token look-alikes (``<|endoftext|>`` in a file) kept
+    as text; one batched Rust call for fast tokenizers (no max-length warning either)."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None or not hasattr(backend, "encode_special_tokens"):
+        return tokenizer(texts, add_special_tokens=False, split_special_tokens=True)["input_ids"]
+    before = backend.encode_special_tokens
+    backend.encode_special_tokens = True
+    try:
+        return [e.ids for e in backend.encode_batch(texts, add_special_tokens=False)]
+    finally:
+        backend.encode_special_tokens = before
 
 
 def pack_blocks(batch: dict[str, list], block_size: int) -> dict[str, list]:

@@ -112,8 +112,19 @@ def _build(recipe: PretrainRecipe, sources: list[Source], tmp: Path) -> dict:
     import datasets
 
     work = tmp / "_work"
-    files = datasets.Dataset.from_generator(
-        _read_sources, gen_kwargs={"sources": sources}, cache_dir=str(work / "read"))
+    features = datasets.Features({k: datasets.Value("string") for k in (
+        "id", "path", "source", "language", "text")} | {"size_bytes": datasets.Value("int64")})
+    try:
+        files = datasets.Dataset.from_generator(
+            _read_sources, gen_kwargs={"sources": sources}, features=features,
+            cache_dir=str(work / "read"))
+    except ValueError as exc:  # datasets: 'Instruction "train" corresponds to no data'
+        if "no data" not in str(exc):
+            raise
+        skipped = {k: v for s in sources for k, v in s.stats.items() if k.startswith("skipped")}
+        raise CodetuneError(f"no files read from the sources {[s.cfg.label for s in sources]} "
+                            f"(skipped: {skipped or 'none'}); check their path and include "
+                            "globs") from None
     report: dict[str, Any] = {"sources": _source_rows(files, sources), "files_in": len(files),
                               "bytes_in": int(sum(files["size_bytes"])) if len(files) else 0}
     drops: list[dict] = []
@@ -158,7 +169,7 @@ def _dedup_and_decontaminate(recipe: PretrainRecipe, kept: Any, report: dict, dr
     steps: list[Step] = []
     if d.exact:
         steps.append(ExactDedup("text"))
-    near = NearDedup("text", d.threshold, d.num_perm, d.ngram, d.seed, "id", d.fn_weight)
+    near = NearDedup("text", d.threshold, d.num_perm, d.ngram, d.seed, "id", d.lsh_recall)
     if d.near:
         steps.append(near)
     decon = None
@@ -166,7 +177,10 @@ def _dedup_and_decontaminate(recipe: PretrainRecipe, kept: Any, report: dict, dr
         decon = Decontaminate("text", c.benchmarks, c.ngram, c.min_matches, id_key="id")
         steps.append(decon)
     pipe = Pipeline(steps)
-    rows = list(pipe.run(iter(kept))) if steps else list(kept)
+    # Streamed to Arrow on disk: memory holds signatures and hashes, never the corpus.
+    out = datasets.Dataset.from_generator(
+        _run_pipeline, gen_kwargs={"pipe": pipe, "files": kept}, features=kept.features,
+        cache_dir=str(work / "dedup")) if len(kept) else kept
     report["steps"] = pipe.report()
     if d.near:
         report["near_dup_clusters"] = near.cluster_report(limit=50)
@@ -177,9 +191,11 @@ def _dedup_and_decontaminate(recipe: PretrainRecipe, kept: Any, report: dict, dr
         report["decontaminated"] = [{"id": k, "items": v} for k, v in decon.matches.items()]
         drops += [{"id": k, "step": "decontaminate", "reason": "benchmark_overlap", "items": v}
                   for k, v in decon.matches.items()]
-    if not rows:
-        return kept.select([])
-    return datasets.Dataset.from_list(rows, features=kept.features)
+    return out
+
+
+def _run_pipeline(pipe: Pipeline, files: Any) -> Iterator[dict]:
+    yield from pipe.run(iter(files))
 
 
 def _empty_message(report: dict) -> str:

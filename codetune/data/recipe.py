@@ -20,8 +20,9 @@ class DedupConfig:
     num_perm: int = field(default=256, metadata={"help": "MinHash permutations."})
     ngram: int = field(default=5, metadata={"help": "Tokens per shingle."})
     seed: int = field(default=42, metadata={"help": "MinHash seed (fixed: deterministic runs)."})
-    fn_weight: float = field(default=0.8, metadata={
-        "help": "Weight of LSH false negatives vs false positives when choosing bands (0-1)."})
+    lsh_recall: float = field(default=0.99, metadata={
+        "help": "LSH bands/rows chosen so a pair at the threshold is a candidate with this "
+                "probability (candidates are verified on the signature)."})
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,9 @@ def load_humaneval(options: dict[str, Any]) -> list[Task]:
 def _mbpp_entry_point(row: dict[str, Any]) -> str | None:
     """The reference's function that the first test calls (used to sanitise completions)."""
     try:
-        tree = ast.parse(row["code"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences in the published code
+            tree = ast.parse(row["code"])
     except SyntaxError:
         return None
     names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]

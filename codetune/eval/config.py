@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from codetune.sandbox.config import SandboxConfig
+
 
 @dataclass
 class SamplesEvalConfig:
@@ -29,6 +31,8 @@ class SamplesEvalConfig:
     output_dir: str = field(default="", metadata={
         "help": "Where results.jsonl and summary.json go (default: beside the sample file)."})
     label: str = field(default="", metadata={"help": "Name of this run in reports."})
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig, metadata={
+        "help": "Where the programs run (sandbox.workers, sandbox.backend, ...)."})
 
 
 @dataclass
@@ -60,3 +64,5 @@ class EvalConfig:
         "help": "Add CodeBLEU against the canonical solutions to the summary."})
     output_dir: str = field(default="runs/eval", metadata={"help": "Where the run is written."})
     label: str = field(default="", metadata={"help": "Name of this run in reports (model/stage)."})
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig, metadata={
+        "help": "Where the programs run (sandbox.workers, sandbox.backend, ...)."})

@@ -11,8 +11,6 @@ from codetune.console import log, progress
 from codetune.eval.samples import Sample
 from codetune.eval.tasks import Task
 
-CHUNK = 128  # jobs per run_many call: the batch runs concurrently, chunks feed the progress bar
-
 
 @dataclass
 class SampleResult:
@@ -30,31 +28,28 @@ class SampleResult:
 
 
 @contextlib.contextmanager
-def sandbox_pool(pool=None) -> Iterator[object]:
-    """``pool`` as given, or a fresh ``SandboxPool`` with default settings for this block."""
+def sandbox_pool(pool=None, config=None) -> Iterator[object]:
+    """``pool`` as given, or a ``SandboxPool`` started from ``config`` for this block."""
     if pool is not None:
         yield pool
         return
     from codetune.sandbox import SandboxConfig, SandboxPool
 
-    with SandboxPool(SandboxConfig()) as own:
+    with SandboxPool(config or SandboxConfig()) as own:
         yield own
 
 
 def execute(samples: Sequence[Sample], tasks: dict[str, Task], timeout_s: float,
-            pool=None) -> tuple[list[SampleResult], float]:
-    """Verdicts for ``samples`` in order, and the wall time the sandbox took."""
+            pool=None, sandbox_config=None) -> tuple[list[SampleResult], float]:
+    """Verdicts for ``samples`` in order, and the wall time the sandbox took (pool start
+    excluded when the pool is given)."""
     jobs = [tasks[s.task_id].job(f"{s.task_id}#{s.completion_id}", s.program, timeout_s)
             for s in samples]
-    verdicts = []
-    start = time.perf_counter()
-    with sandbox_pool(pool) as active, progress() as bar:
+    with sandbox_pool(pool, sandbox_config) as active, progress() as bar:
         task = bar.add_task("executing", total=len(jobs))
-        for i in range(0, len(jobs), CHUNK):
-            chunk = jobs[i:i + CHUNK]
-            verdicts += active.run_many(chunk)
-            bar.advance(task, len(chunk))
-    elapsed = time.perf_counter() - start
+        start = time.perf_counter()
+        verdicts = active.run_many(jobs, on_result=lambda _: bar.advance(task, 1))
+        elapsed = time.perf_counter() - start
     if len(verdicts) != len(jobs):
         raise RuntimeError(f"sandbox returned {len(verdicts)} verdicts for {len(jobs)} jobs")
     results = []

@@ -80,7 +80,7 @@ def _pass_table(runs: list[dict[str, Any]]) -> str:
                      f"{spt.get('min', '-')}-{spt.get('max', '-')}" if spt.get("min") != spt.get(
                          "max") else str(spt.get("min", "-")),
                      *[_fmt(r["pass_at_k"].get(k)) for k in ks],
-                     _fmt(r.get("execution", {}).get("samples_per_s"))])
+                     f"{r.get('execution', {}).get('samples_per_s', 0):.1f}"])
     return _table(header, rows)
 
 

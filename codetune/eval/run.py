@@ -57,7 +57,7 @@ def evaluate_samples(config: SamplesEvalConfig, pool=None,
     out.mkdir(parents=True, exist_ok=True)
     add_log_file(out / "run.log")
     by_id = {t.task_id: t for t in tasks}
-    results, seconds = execute(read.samples, by_id, config.timeout_s, pool)
+    results, seconds = execute(read.samples, by_id, config.timeout_s, pool, config.sandbox)
     summary = build_summary(config.benchmark, tasks, read.samples, results, ks, seconds,
                             skipped=dict(read.skipped), with_codebleu=config.codebleu)
     summary.update(label=config.label or Path(config.samples).stem, source=str(config.samples),
@@ -125,7 +125,8 @@ def evaluate_model(config: EvalConfig, pool=None, tasks: list[Task] | None = Non
     samples = generate_samples(config, tasks)
     gen_seconds = time.perf_counter() - start
     write_jsonl(out / "samples.jsonl", (s.row() for s in samples))
-    results, seconds = execute(samples, {t.task_id: t for t in tasks}, config.timeout_s, pool)
+    results, seconds = execute(samples, {t.task_id: t for t in tasks}, config.timeout_s, pool,
+                               config.sandbox)
     summary = build_summary(config.benchmark, tasks, samples, results, ks, seconds,
                             with_codebleu=config.codebleu)
     summary.update(label=config.label or Path(config.model).name, model=str(config.model),

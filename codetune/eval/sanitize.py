@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Sequence
 
 _FENCE = re.compile(r"```([A-Za-z0-9_+#.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
@@ -46,13 +47,19 @@ def extract_code(text: str, entry_point: str | None = None) -> str:
     return max(blocks, key=len).strip("\n")
 
 
+def _parse(code: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarnings (invalid escapes) in model output
+        return ast.parse(code)
+
+
 def longest_parsable_prefix(code: str) -> str:
     """The longest prefix of whole lines that parses (a truncated generation loses its tail)."""
     lines = code.splitlines()
     for end in range(len(lines), 0, -1):
         candidate = "\n".join(lines[:end])
         try:
-            ast.parse(candidate)
+            _parse(candidate)
         except (SyntaxError, ValueError):
             continue
         return candidate
@@ -99,7 +106,7 @@ def sanitize(code: str, entry_point: str | Sequence[str] | None = None) -> str:
     code = longest_parsable_prefix(code)
     if not code.strip():
         return ""
-    tree = ast.parse(code)
+    tree = _parse(code)
     kept_kinds = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
                   ast.ClassDef, ast.Assign, ast.AnnAssign)
     defs: dict[str, ast.stmt] = {}
@@ -158,8 +165,8 @@ def _completion_parses(program: str, prefix_len: int) -> bool:
 def _imports(code: str) -> str:
     """The top-level import lines of ``code`` (HumanEval prompts import typing names)."""
     try:
-        tree = ast.parse(code)
-    except SyntaxError:
+        tree = _parse(code)
+    except (SyntaxError, ValueError):
         return ""
     lines = [_segment(code, n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
     return "".join(line + "\n" for line in lines)

@@ -11,7 +11,8 @@ from codetune.commands import ConfigOpt, SetOpt, group
 
 def model_init(
     tokenizer: Annotated[str | None, typer.Option(help="Tokenizer dir or hub id.")] = None,
-    output_dir: Annotated[str | None, typer.Option("--output-dir", "-o", help="Model dir to write.")] = None,
+    output_dir: Annotated[
+        str | None, typer.Option("--output-dir", "-o", help="Model dir to write.")] = None,
     arch: Annotated[str | None, typer.Option(help="Architecture: llama or qwen2.")] = None,
     size: Annotated[str | None, typer.Option(help="Size preset: 2m, 10m or 30m.")] = None,
     seed: Annotated[int | None, typer.Option(help="Initialisation seed.")] = None,

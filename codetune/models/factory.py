@@ -30,6 +30,7 @@ class SizePreset:
 # Parameter counts are for an 8k vocabulary with tied embeddings; smaller vocabularies give less.
 SIZES: dict[str, SizePreset] = {
     "2m": SizePreset(128, 4, 4, 4, 384),       # ~1.9M: ~5k tok/s fwd+bwd on 2 CPU cores
+    "4m": SizePreset(256, 4, 4, 4, 768),       # ~4.4M at a 4k vocab: the demo's model
     "10m": SizePreset(256, 8, 8, 4, 768),      # ~8.4M: ~1.5k tok/s
     "30m": SizePreset(512, 8, 8, 4, 1408),     # ~30M: ~0.6k tok/s
 }
@@ -61,7 +62,8 @@ def build_model_config(arch: str, size: str, vocab_size: int, *, pad_token_id: i
     from transformers import AutoConfig
 
     if arch not in ARCHS:
-        raise CodetuneError(f"--arch {arch!r}: unknown architecture; choose one of {', '.join(ARCHS)}")
+        raise CodetuneError(f"--arch {arch!r}: unknown architecture; choose one of "
+                            f"{', '.join(ARCHS)}")
     if size not in SIZES:
         raise CodetuneError(f"--size {size!r}: unknown size; choose one of {', '.join(SIZES)}")
     p = SIZES[size]

@@ -103,7 +103,7 @@ def quantization_config():
 
 
 def load_causal_lm(path: str | os.PathLike, quantize: bool = False, dtype=None):
-    """``AutoModelForCausalLM.from_pretrained`` with one-line errors; 4-bit nf4 when ``quantize``."""
+    """``AutoModelForCausalLM.from_pretrained``, one-line errors; 4-bit nf4 when ``quantize``."""
     from transformers import AutoModelForCausalLM
 
     path = check_model_path(path)
@@ -142,7 +142,7 @@ def load_model_for_training(path: str | os.PathLike, method: str = "full",
     Under lora/qlora only adapter weights require grad; the base (4-bit for qlora) is frozen.
     """
     if method not in METHODS:
-        raise CodetuneError(f"--method {method!r}: unknown method; choose one of {', '.join(METHODS)}")
+        raise CodetuneError(f"method {method!r}: unknown; choose one of {', '.join(METHODS)}")
     model = load_causal_lm(path, quantize=method == "qlora")
     if method == "full":
         if gradient_checkpointing:

@@ -27,16 +27,13 @@ class RewardSpec:
 
 
 def build_rewards(specs: list[RewardSpec], **shared: Any) -> tuple[list[RewardFunc], list[float]]:
-    """Reward functions and their weights; ``shared`` args (e.g. ``pool``) go to built-ins that
-    accept them."""
+    """Reward functions and their weights; ``shared`` args (e.g. ``pool``) go to every factory
+    that has a parameter of that name."""
     if not specs:
         raise CodetuneError("no rewards configured: give at least one in 'rewards:'")
     funcs, weights, seen = [], [], set()
     for spec in specs:
-        args = dict(spec.args)
-        if spec.name.startswith("execution") and "pool" in shared:
-            args.setdefault("pool", shared["pool"])
-        fn = build_reward(spec.name, args, spec.label or None)
+        fn = build_reward(spec.name, dict(spec.args), spec.label or None, shared=shared)
         if fn.__name__ in seen:
             raise CodetuneError(f"reward {fn.__name__!r} given twice: set 'label' on one of them")
         seen.add(fn.__name__)

@@ -34,14 +34,14 @@ class ExecutionRewardConfig:
     """How sandbox verdicts become rewards."""
 
     mode: str = field(default="fraction", metadata={
-        "help": "fraction: tests passed / total (open-r1 code_reward); binary: 1 only if all pass."})
+        "help": "fraction: tests passed / total (open-r1 code_reward); binary: 1 if all pass."})
     syntax_error_reward: float = field(default=0.0, metadata={
         "help": "reward for code that does not parse (negative = penalty)."})
     timeout_reward: float = field(default=0.0, metadata={"help": "reward for a timeout."})
     hacking_reward: float = field(default=0.0, metadata={
         "help": "reward for code with reward-hacking patterns; it is not run."})
     reject_hacking: bool = field(default=True, metadata={
-        "help": "score hacking patterns statically (defence in depth; the sandbox decides anyway)."})
+        "help": "score hacking patterns statically (defence in depth; the sandbox decides too)."})
     max_code_chars: int = field(default=8000, metadata={"help": "longer code scores 0, not run."})
     timeout_s: float = field(default=5.0, metadata={"help": "per-program time limit, seconds."})
     language: str = field(default="python", metadata={"help": "language of the code."})
@@ -87,7 +87,7 @@ def build_jobs(codes: list[str], tests: list, cfg: ExecutionRewardConfig,
 
 
 def reward_from_result(result: ExecutionResult, cfg: ExecutionRewardConfig) -> float | None:
-    """The reward for one verdict; ``None`` when the sandbox itself failed (not the policy's fault)."""
+    """The reward for one verdict; ``None`` when the sandbox itself failed (not the policy)."""
     if result.status == SANDBOX_ERROR:
         return None
     if result.status == EXIT_CALLED:  # an early exit earns nothing, whatever ran before it
@@ -157,12 +157,12 @@ def _default_pool():
 
 
 @register_reward("execution")
-def execution_reward(**config: Any) -> RewardFunc:
+def execution_reward(pool: Any = None, **config: Any) -> RewardFunc:
     """Fraction of the row's tests passed in the sandbox (``mode: binary`` for all-or-nothing)."""
-    return make_execution_reward(**config)
+    return make_execution_reward(pool=pool, **config)
 
 
 @register_reward("execution_binary")
-def execution_binary_reward(**config: Any) -> RewardFunc:
+def execution_binary_reward(pool: Any = None, **config: Any) -> RewardFunc:
     """1 only when every test passes (open-r1's binary_code_reward)."""
-    return make_execution_reward(mode="binary", **config)
+    return make_execution_reward(pool=pool, **{**config, "mode": "binary"})

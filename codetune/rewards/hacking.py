@@ -56,6 +56,10 @@ def _visit(tree: ast.AST) -> list[str]:
                 _dotted(node.exc.func if isinstance(node.exc, ast.Call) else node.exc) in (
                     "SystemExit", "KeyboardInterrupt", "GeneratorExit"):
             found.append("exit_call:raise SystemExit")
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda) and any(
+                isinstance(t, ast.Name) and t.id == "__eq__" for t in node.targets) and \
+                isinstance(node.value.body, ast.Constant) and node.value.body.value is True:
+            found.append("always_equal:__eq__")
         elif isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Delete):
             targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
             for t in targets:
@@ -65,10 +69,6 @@ def _visit(tree: ast.AST) -> list[str]:
                         root in ("builtins", "__builtins__") or \
                         (isinstance(t, ast.Name) and t.id in {"AssertionError", "__builtins__"}):
                     found.append(f"patch:{name}")
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda) and any(
-                isinstance(t, ast.Name) and t.id == "__eq__" for t in node.targets) and \
-                isinstance(node.value.body, ast.Constant) and node.value.body.value is True:
-            found.append("always_equal:__eq__")
         elif isinstance(node, ast.FunctionDef) and node.name in ("__eq__", "__ne__"):
             if _always_constant(node, node.name == "__eq__"):
                 found.append(f"always_equal:{node.name}")

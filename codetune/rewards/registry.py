@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -71,7 +72,7 @@ def import_object(spec: str) -> Any:
 
 
 def named(fn: RewardFunc, name: str) -> RewardFunc:
-    """A wrapper of ``fn`` whose ``__name__`` (TRL's log key ``rewards/<name>/mean``) is ``name``."""
+    """``fn`` under ``__name__ = name`` (TRL's log key ``rewards/<name>/mean``)."""
     if getattr(fn, "__name__", None) == name:
         return fn
 
@@ -83,21 +84,33 @@ def named(fn: RewardFunc, name: str) -> RewardFunc:
     return reward
 
 
+def _with_shared(factory: Callable, args: dict[str, Any], shared: dict[str, Any]) -> dict:
+    """``args`` plus the ``shared`` values (e.g. a sandbox pool) the factory has parameters for."""
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return args
+    extra = {k: v for k, v in shared.items() if k in params}
+    return {**extra, **args}
+
+
 def build_reward(name: str, args: dict[str, Any] | None = None,
-                 display_name: str | None = None) -> RewardFunc:
+                 display_name: str | None = None,
+                 shared: dict[str, Any] | None = None) -> RewardFunc:
     """The reward function for a registry name or ``pkg.mod:fn`` spec, built with ``args``."""
     args = dict(args or {})
+    shared = shared or {}
     _load_builtins()
     if name in _FACTORIES:
-        fn = _FACTORIES[name](**args)
+        fn = _FACTORIES[name](**_with_shared(_FACTORIES[name], args, shared))
         return named(fn, display_name or name)
     if ":" in name:
         obj = import_object(name)
         if not callable(obj):
             raise CodetuneError(f"reward {name!r} is not callable")
         if args or getattr(obj, "is_reward_factory", False):
-            obj = obj(**args)
-        return named(obj, display_name or name.rsplit(":", 1)[1])
+            obj = obj(**_with_shared(obj, args, shared))
+        return named(obj, display_name or getattr(obj, "__name__", name.rsplit(":", 1)[1]))
     near = difflib.get_close_matches(name, list(_FACTORIES), n=1)
     hint = f"did you mean '{near[0]}'?" if near else f"known: {', '.join(sorted(_FACTORIES))}"
     raise CodetuneError(f"unknown reward {name!r}; {hint} (or give 'package.module:function')")

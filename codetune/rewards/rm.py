@@ -107,12 +107,19 @@ def train_reward_model(cfg: RMConfig, pool: Any = None) -> dict[str, Any]:
                             processing_class=tokenizer)
     result = trainer.train()
     after = pair_accuracy(trainer.model.eval(), tokenizer, held, cfg.max_length)
+    by_source = {}
+    for kind in sorted({f"{p['chosen_source']}>{p['rejected_source']}" for p in held
+                        if "chosen_source" in p}):
+        subset = [p for p in held if f"{p['chosen_source']}>{p['rejected_source']}" == kind]
+        by_source[kind] = {"pairs": len(subset), "accuracy": pair_accuracy(
+            trainer.model, tokenizer, subset, cfg.max_length)}
     with atomic_dir(out / "model") as tmp:
         trainer.save_model(str(tmp))
         tokenizer.save_pretrained(str(tmp))
     metrics = {"pairs": len(pairs), "train_pairs": len(train), "heldout_pairs": len(held),
                "heldout_tasks": len({str(p["task_id"]) for p in held}),
                "heldout_accuracy": after, "heldout_accuracy_before_training": before,
+               "heldout_accuracy_by_source": by_source,
                "train_loss": result.training_loss, "model": str(out / "model")}
     atomic_write_json(out / "metrics.json", metrics)
     log.info("reward model: held-out pair accuracy %.3f (untrained head %.3f) on %d pairs",

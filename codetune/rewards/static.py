@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -122,17 +123,20 @@ def bandit_findings(folder: Path, cfg: StaticConfig) -> dict[str, list[str]]:
     """bandit ``TEST_ID:SEVERITY`` per file name, scanned in-process (no interpreter start-up)."""
     import logging
 
+    logging.getLogger("bandit").setLevel(logging.ERROR)
+    logging.getLogger("stevedore").setLevel(logging.CRITICAL)  # optional formatters (sarif)
     from bandit.core import config as bconfig
     from bandit.core import manager
 
-    logging.getLogger("bandit").setLevel(logging.ERROR)
-    conf = bconfig.BanditConfig()
     skip = [s.strip() for s in cfg.bandit_skip.split(",") if s.strip()]
-    if skip:
-        conf.config["skips"] = skip
-    mgr = manager.BanditManager(conf, "file", quiet=True)
-    mgr.discover_files([str(folder)], recursive=True)
-    mgr.run_tests()
+    with warnings.catch_warnings():  # bandit 1.9 warns about its own deprecated arguments
+        warnings.simplefilter("ignore")
+        conf = bconfig.BanditConfig()
+        if skip:
+            conf.config["skips"] = skip
+        mgr = manager.BanditManager(conf, "file", quiet=True)
+        mgr.discover_files([str(folder)], recursive=True)
+        mgr.run_tests()
     found: dict[str, list[str]] = {}
     for issue in mgr.get_issue_list():
         if issue.test_id in skip:

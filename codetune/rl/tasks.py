@@ -2,8 +2,8 @@
 or a ``codetune data tasks`` folder).
 
 Every row becomes ``prompt`` (text, or a chat message list for chat policies) plus the columns
-the execution reward reads: ``tests`` (assert lines or a test program), ``entry_point`` (only for
-a HumanEval ``check(candidate)`` program), ``setup`` (appended after the candidate, as MBPP's
+the execution reward reads: ``tests`` (assert lines or a test program), ``entry_point`` (the
+function under test; the sandbox calls ``check(entry_point)`` only when ``tests`` is a program), ``setup`` (appended after the candidate, as MBPP's
 harness does) and ``code_prefix`` (prepended to the completion to form the program).
 """
 
@@ -16,6 +16,8 @@ from typing import Any
 from codetune.artifacts import read_jsonl
 from codetune.errors import CodetuneError
 
+KNOWN_COLUMNS = {"task_id", "prompt", "tests", "entry_point", "setup", "code_prefix", "reference",
+                 "solution", "canonical_solution", "chat_prompt", "stop"}
 CHAT_FUNCTION_INSTRUCTION = ("Complete the following Python function. Answer with the whole "
                              "function in a ```python code block.\n```python\n{prompt}```")
 
@@ -45,6 +47,7 @@ def _mbpp_rows(cfg: TaskSetConfig) -> list[dict[str, Any]]:
         chat = cfg.prompt_format == "chat"
         rows.append({"task_id": t.task_id, "prompt": t.chat_prompt if chat else t.prompt,
                      "tests": list(t.tests), "setup": t.setup, "code_prefix": "",
+                     "entry_point": t.entry_point or "",
                      "reference": t.canonical_solution, "stop": list(t.stop)})
     return rows
 
@@ -72,7 +75,8 @@ def normalise_row(row: dict[str, Any], i: int, where: str, prompt_format: str) -
     """A row with the columns rewards read; errors name the row."""
     for key in ("prompt", "tests"):
         if key not in row:
-            raise CodetuneError(f"{where} row {i + 1}: missing column {key!r} (needs prompt, tests)")
+            raise CodetuneError(f"{where} row {i + 1}: missing column {key!r} (needs prompt and "
+                                "tests)")
     tests = row["tests"]
     if not (isinstance(tests, str) or (isinstance(tests, list) and
                                        all(isinstance(t, str) for t in tests))):
@@ -83,8 +87,9 @@ def normalise_row(row: dict[str, Any], i: int, where: str, prompt_format: str) -
         text = row.get("chat_prompt") or (CHAT_FUNCTION_INSTRUCTION.format(prompt=prompt)
                                           if prefix else prompt)
         prompt, prefix = [{"role": "user", "content": text}], ""
-    return {"task_id": str(row.get("task_id", i)), "prompt": prompt, "tests": tests,
-            "entry_point": (row.get("entry_point") or "") if isinstance(tests, str) else "",
+    extra = {k: v for k, v in row.items() if k not in KNOWN_COLUMNS}  # for custom rewards
+    return {**extra, "task_id": str(row.get("task_id", i)), "prompt": prompt, "tests": tests,
+            "entry_point": row.get("entry_point") or "",
             "setup": row.get("setup") or "", "code_prefix": prefix or "",
             "reference": row.get("reference") or row.get("solution") or
             row.get("canonical_solution") or ""}
@@ -99,7 +104,7 @@ def load_task_rows(cfg: TaskSetConfig) -> list[dict[str, Any]]:
         if cfg.prompt_format == "chat":
             for r in raw:
                 r["prompt"] = [{"role": "user", "content": r["prompt"]}]
-        rows = [{**r, "entry_point": ""} for r in raw]
+        rows = raw
     else:
         path = Path(cfg.source).expanduser()
         rows = [normalise_row(r, i, str(path), cfg.prompt_format)
@@ -116,5 +121,5 @@ def task_dataset(cfg: TaskSetConfig):
     from datasets import Dataset
 
     rows = load_task_rows(cfg)
-    keep = ("task_id", "prompt", "tests", "entry_point", "setup", "code_prefix")
-    return Dataset.from_list([{k: r[k] for k in keep} for r in rows])
+    drop = ("reference", "stop")  # the policy never sees references
+    return Dataset.from_list([{k: v for k, v in r.items() if k not in drop} for r in rows])

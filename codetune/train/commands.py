@@ -1,4 +1,4 @@
-"""``codetune pretrain``, ``codetune sft`` and ``codetune merge``: thin wrappers over the library."""
+"""``codetune pretrain``, ``codetune sft`` and ``codetune merge``: thin library wrappers."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def sft(model: ModelOpt = None, dataset: DataOpt = None, output_dir: OutOpt = No
 def merge(adapter: Annotated[str, typer.Argument(help="LoRA/QLoRA adapter dir (an sft output).")],
           output_dir: Annotated[str, typer.Option("--output-dir", "-o", help="Merged model dir.")],
           base: Annotated[str | None, typer.Option(
-              help="Base model; default: the one recorded in adapter_config.json.")] = None) -> None:
+              help="Base model; default: the one in adapter_config.json.")] = None) -> None:
     """Merge a LoRA adapter into its base model and save a plain HF model dir."""
     from codetune.train.merge import merge_adapter
 

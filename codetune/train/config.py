@@ -83,7 +83,7 @@ class SFTRunConfig:
     max_length: int = field(default=1024, metadata={
         "help": "Longest tokenized example (or packed sequence), in tokens."})
     packing: bool = field(default=True, metadata={
-        "help": "Pack examples into max_length sequences (no padding; attention kept per example)."})
+        "help": "Pack examples into max_length rows (no padding; attention stays per example)."})
     packing_strategy: str = field(default="bfd", metadata={
         "help": "bfd (best-fit decreasing, examples never split) or wrapped."})
     completion_only_loss: bool = field(default=True, metadata={

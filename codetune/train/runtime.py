@@ -50,6 +50,9 @@ def training_arguments(cls: type, settings: TrainSettings, output_dir: str | os.
     kw = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)
           if f.name not in ("extra", "bf16")}
     kw.update(device_defaults(settings.bf16))
+    # transformers 5 renamed it; the old name (SFTConfig defaults it to True) only warns.
+    kw["activation_checkpointing"] = kw.pop("gradient_checkpointing")
+    kw["gradient_checkpointing"] = None
     kw.update(output_dir=str(output_dir), save_strategy="steps", logging_first_step=True,
               eval_strategy="steps" if (has_eval and settings.eval_steps) else "no",
               deepspeed=resolve_deepspeed(deepspeed), dataloader_pin_memory=False)
@@ -62,7 +65,8 @@ def training_arguments(cls: type, settings: TrainSettings, output_dir: str | os.
     try:
         return cls(**kw)
     except (ValueError, TypeError) as exc:
-        raise CodetuneError(f"train: invalid training settings ({str(exc).splitlines()[0]})") from None
+        first = str(exc).splitlines()[0]
+        raise CodetuneError(f"train: invalid training settings ({first})") from None
 
 
 def last_checkpoint(output_dir: str | os.PathLike) -> str | None:

@@ -68,7 +68,8 @@ def build_sft_trainer(config: SFTRunConfig, callbacks: list | None = None) -> SF
     from codetune.train.runtime import resolve_resume, training_arguments
 
     if config.method not in METHODS:
-        raise CodetuneError(f"method {config.method!r}: unknown; choose one of {', '.join(METHODS)}")
+        raise CodetuneError(f"method {config.method!r}: unknown; choose one of "
+                            f"{', '.join(METHODS)}")
     if not config.output_dir:
         raise CodetuneError("sft: give an output dir with -o DIR")
     tokenizer = prepare_tokenizer(config)

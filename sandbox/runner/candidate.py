@@ -17,14 +17,15 @@ CHANNEL_FD = 3
 NOBODY = 65534
 
 
-def run(channel: int, out_fd: int, err_fd: int, limits: dict, scratch: str) -> None:
-    """Become the candidate process (called in a freshly forked child; never returns)."""
+def run(channel: int, out_fd: int, err_fd: int, scratch: str) -> None:
+    """Become the candidate process (forked ahead of its job; never returns). The job's limits
+    arrive with its code and are applied before any of that code runs."""
     try:
         _isolate(channel, out_fd, err_fd, scratch)
-        _apply_limits(limits)
         conn = rpc.Connection(CHANNEL_FD, allow_attributes=True, export_any=True)
         namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
-        conn.handlers["init"] = lambda code: _exec_candidate(code, namespace)
+        conn.handlers["init"] = lambda code, setup, limits: _exec_candidate(
+            code, setup, limits, namespace)
         conn.handlers["global"] = lambda name: namespace[str(name)]
         conn.handlers["bye"] = _bye
         while True:
@@ -80,8 +81,15 @@ def _apply_limits(limits: dict) -> None:
                 resource.setrlimit(which, (min(pair[0], hard), hard))
 
 
-def _exec_candidate(code: str, namespace: dict) -> dict:
-    """Run the candidate's code; report the names it defined (modules by their import name)."""
+def _exec_candidate(code: str, setup: str, limits: dict, namespace: dict) -> dict:
+    """Apply the job's limits, run setup (its failure is the judge's to report), then the
+    candidate's code; report the names defined (modules by their import name)."""
+    _apply_limits(limits if isinstance(limits, dict) else {})
+    if setup:
+        try:
+            exec(compile(str(setup), "<setup>", "exec"), namespace)
+        except Exception:
+            pass
     compiled = compile(str(code), "<candidate>", "exec")
     exec(compiled, namespace)
     report = {}

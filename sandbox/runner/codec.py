@@ -7,11 +7,14 @@ contents, and anything else travels as an opaque handle ("L") that the receiver 
 
 from __future__ import annotations
 
+import builtins
 import decimal
 import fractions
+import importlib
 import json
 import os
 import struct
+import sys
 import types
 
 MAX_MESSAGE = 64 * 1024 * 1024  # bytes in one framed message
@@ -32,8 +35,9 @@ class Codec:
     """Encode/decode values for one side; ``export`` turns a local object into a handle id,
     ``proxy(id, type_name, text)`` wraps a peer's handle, ``local(id)`` resolves our own."""
 
-    def __init__(self, export, proxy, local, is_proxy):
+    def __init__(self, export, proxy, local, is_proxy, types_only: bool = False):
         self.export, self.proxy, self.local, self.is_proxy = export, proxy, local, is_proxy
+        self.types_only = types_only  # the judge only takes the peer's word for stdlib *types*
 
     def encode(self, v, depth: int = 0):
         t = type(v)
@@ -87,6 +91,9 @@ class Codec:
         if isinstance(v, _ITERATORS):
             return ["it", [self.encode(x, d) for x in _take(v)]]
         handle = self.export(v)
+        ref = _global_ref(v)
+        if ref is not None:  # int, str, math.floor, collections.Counter ... by name
+            return ["g", ref[0], ref[1], handle, _type_name(v), _short_repr(v)]
         return ["L", handle, _type_name(v), _short_repr(v)]
 
     def decode(self, x):
@@ -99,6 +106,40 @@ class Codec:
             return _DECODERS[tag](self, *rest)
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ProtocolError(f"bad value tagged {tag!r}: {exc}") from None
+
+
+def _global(c, module, qualname, handle, type_name, text):
+    obj = _resolve(str(module), str(qualname))
+    if obj is None or (c.types_only and not isinstance(obj, type)):
+        return c.proxy(int(handle), str(type_name), str(text))
+    return obj
+
+
+def _global_ref(v) -> tuple[str, str] | None:
+    """(module, qualname) when ``v`` is a standard-library type or function reachable by name."""
+    if not isinstance(v, (type, types.BuiltinFunctionType, types.FunctionType)):
+        return None
+    try:
+        module, qualname = v.__module__, v.__qualname__
+    except Exception:
+        return None
+    if not isinstance(module, str) or not isinstance(qualname, str):
+        return None
+    if _resolve(module, qualname) is not v:
+        return None
+    return module, qualname
+
+
+def _resolve(module: str, qualname: str):
+    if module != "builtins" and module.split(".")[0] not in sys.stdlib_module_names:
+        return None
+    try:
+        obj = builtins if module == "builtins" else importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except Exception:
+        return None
+    return obj
 
 
 def _seq(c, items):
@@ -137,6 +178,7 @@ _DECODERS = {
     "dv": lambda c, i: dict(enumerate(_seq(c, i))).values(),
     "di": lambda c, i: dict(tuple(p) for p in _seq(c, i)).items(),
     "L": _peer_handle,
+    "g": _global,
     "R": lambda c, handle: c.local(int(handle)),
 }
 

@@ -20,12 +20,14 @@ import rpc
 class CandidateNamespace(dict):
     """Test globals that fetch a missing name from the candidate (never shadowing a builtin)."""
 
-    def __init__(self, conn: rpc.Connection, names: dict):
+    def __init__(self, conn: rpc.Connection, names: dict, entry_point: str | None):
         super().__init__(__name__="__main__", __builtins__=builtins)
-        self._conn, self._names = conn, names
+        self._conn, self._names, self._entry = conn, names, entry_point
 
     def __missing__(self, name):
-        if name not in self._names or hasattr(builtins, name):
+        # Only the declared entry point may shadow a builtin: a candidate's own ``abs`` or ``set``
+        # must never stand in for the one the tests compare with.
+        if name not in self._names or (hasattr(builtins, name) and name != self._entry):
             raise KeyError(name)
         module = self._names[name]
         if module is not None:
@@ -62,7 +64,8 @@ class Report:
 def run(job: dict, channel: int, report_fd: int) -> None:
     """Judge one job; every outcome goes to ``report_fd``; never returns."""
     report = Report(report_fd)
-    conn = rpc.Connection(channel, proxy_class=rpc.RemoteObject, export_any=False)
+    conn = rpc.Connection(channel, proxy_class=rpc.RemoteObject, export_any=False,
+                          types_only=True)
     try:
         _judge(job, conn, report)
     except rpc.CandidateExit as exc:
@@ -85,21 +88,26 @@ def _judge(job: dict, conn: rpc.Connection, report: Report) -> None:
     total = len(tests) if isinstance(tests, list) else 1
     report.emit(event="start", total=total)
     try:
-        names = conn.request(["init", job.get("code", "")])
+        names = conn.request(["init", job.get("code", ""), job.get("setup") or "",
+                              job.get("limits") or {}])
     except (rpc.CandidateExit, rpc.PeerGone):
         raise
     except BaseException as exc:
         report.emit(event="load_error", kind=type(exc).__name__, detail=_describe(exc))
         return
-    namespace = CandidateNamespace(conn, names if isinstance(names, dict) else {})
+    namespace = CandidateNamespace(conn, names if isinstance(names, dict) else {},
+                                   job.get("entry_point"))
     setup = job.get("setup") or ""
-    if setup:
+    if setup:  # runs before (and without) the candidate's names, as in MBPP's reference harness
+        fixtures = {"__name__": "__main__", "__builtins__": builtins}
         try:
-            exec(compile(setup, "<setup>", "exec"), namespace)
+            exec(compile(setup, "<setup>", "exec"), fixtures)
         except (rpc.CandidateExit, rpc.PeerGone):
             raise
         except BaseException as exc:
             report.emit(event="setup_error", kind=type(exc).__name__, detail=_describe(exc))
+            return
+        namespace.update({k: v for k, v in fixtures.items() if k != "__builtins__"})
     if isinstance(tests, list):
         for index, line in enumerate(tests):
             _run_test(index, str(line), namespace, report)

@@ -33,6 +33,7 @@ def main(argv: list[str]) -> None:
     template.harden(subreaper=True)
     template.preimport()
     runner = supervise.Supervisor(scratch)
+    runner.slot = runner.prepare()
     out = sys.stdout.buffer
     out.write(json.dumps({"ready": VERSION, "pid": os.getpid()}).encode() + b"\n")
     out.flush()
@@ -47,6 +48,7 @@ def main(argv: list[str]) -> None:
                       "reason": f"runner: {type(exc).__name__}: {exc}"[:500]}
         out.write(json.dumps(result).encode() + b"\n")
         out.flush()
+        runner.between_jobs()
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ class Connection:
     """One side of the channel: exports local objects as handles and serves peer requests."""
 
     def __init__(self, fd: int, proxy_class=Proxy, allow_attributes: bool = False,
-                 export_any: bool = True):
+                 export_any: bool = True, types_only: bool = False):
         self.fd = fd
         self.objects: dict[int, object] = {}
         self._ids: dict[int, int] = {}
@@ -74,7 +74,7 @@ class Connection:
         self.allow_attributes = allow_attributes
         self.export_any = export_any
         self.codec = codec.Codec(self._export, self._proxy, self._local,
-                                 lambda v: isinstance(v, Proxy))
+                                 lambda v: isinstance(v, Proxy), types_only)
         self.handlers = {"call": self._serve_call}
         if allow_attributes:
             self.handlers.update(getattr=self._serve_getattr, setattr=self._serve_setattr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -19,58 +20,90 @@ DEFAULT_LIMITS = {"memory_mb": 512, "file_size_mb": 16, "open_files": 64,
                   "max_output_bytes": 1 << 20, "keep_output_bytes": 4096}
 
 
+class Slot:
+    """A candidate process and a judge, forked ahead of the job they will serve."""
+
+    def __init__(self, cpid: int, jpid: int, job_w: int, report_r: int, out_r: int, err_r: int):
+        self.cpid, self.jpid, self.job_w = cpid, jpid, job_w
+        self.report_r, self.out_r, self.err_r = report_r, out_r, err_r
+
+    def close(self) -> None:
+        for fd in (self.job_w, self.report_r, self.out_r, self.err_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 class Supervisor:
-    """Owns the template process and runs jobs one at a time."""
+    """Owns the template process and runs jobs one at a time.
+
+    Between jobs (after the previous result went out) it kills leftovers, wipes scratch and
+    forks the next candidate/judge pair, so a job's latency holds no fork and no cleanup.
+    """
 
     def __init__(self, scratch: list[str]):
         self.scratch = scratch
         self.template_pid, self.ctl = template.spawn(scratch[0])
+        self.slot: Slot | None = None
 
     def run_job(self, job: dict) -> dict:
         started = time.monotonic()
         limits = {**DEFAULT_LIMITS, **(job.get("limits") or {})}
         timeout = max(0.05, float(job.get("timeout_s", 10.0)))
         limits["cpu_s"] = math.ceil(timeout) + 1
+        job = {**job, "limits": limits}
+        slot = self.slot or self.prepare()
+        self.slot = None
         try:
-            watch = self._start_and_watch(job, limits, timeout)
+            _send_job(slot.job_w, job)
+            watch = _watch(slot, time.monotonic() + timeout, limits)
+            if watch["events"] and watch["events"][-1].get("event") in ("gone", "exit"):
+                watch["candidate_exit"] = self._candidate_status(slot.cpid)
         finally:
-            self.cleanup()
+            slot.close()
         result = verdict.classify(job, watch, timeout)
         result["duration_s"] = round(time.monotonic() - started, 4)
         return result
 
-    def _start_and_watch(self, job: dict, limits: dict, timeout: float) -> dict:
+    def between_jobs(self) -> None:
+        """Clean up after the last job and fork the next pair (called after replying)."""
+        self.cleanup()
+        self.slot = self.prepare()
+
+    def prepare(self) -> Slot:
         chan_judge, chan_candidate = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         report_r, report_w = os.pipe()
+        job_r, job_w = os.pipe()
         try:
-            cpid = self._fork_candidate([chan_candidate.fileno(), out_w, err_w], limits)
+            cpid = self._fork_candidate([chan_candidate.fileno(), out_w, err_w])
         finally:
             chan_candidate.close()
             os.close(out_w)
             os.close(err_w)
+        gc.freeze()
         jpid = os.fork()
         if jpid == 0:
-            _become_judge(job, chan_judge.fileno(), report_w)
+            _become_judge(job_r, chan_judge.fileno(), report_w)
         chan_judge.close()
         os.close(report_w)
-        try:
-            watch = _watch(report_r, out_r, err_r, time.monotonic() + timeout, limits, cpid)
-        finally:
-            for fd in (report_r, out_r, err_r):
-                os.close(fd)
-        watch["candidate_pid"] = cpid
-        if watch["events"] and watch["events"][-1].get("event") in ("gone", "exit"):
-            watch["candidate_exit"] = _wait_briefly(cpid, 0.3)
-        return watch
+        os.close(job_r)
+        return Slot(cpid, jpid, job_w, report_r, out_r, err_r)
 
-    def _fork_candidate(self, fds: list[int], limits: dict) -> int:
+    def _fork_candidate(self, fds: list[int]) -> int:
         try:
-            return template.fork_candidate(self.ctl, fds, limits)
+            return template.fork_candidate(self.ctl, fds)
         except (OSError, EOFError, ValueError):  # the last candidate killed the template
             self._respawn_template()
-            return template.fork_candidate(self.ctl, fds, limits)
+            return template.fork_candidate(self.ctl, fds)
+
+    def _candidate_status(self, pid: int) -> int | None:
+        try:
+            return template.candidate_status(self.ctl, pid)
+        except (OSError, EOFError, ValueError):
+            return None
 
     def _respawn_template(self) -> None:
         try:
@@ -80,8 +113,8 @@ class Supervisor:
         self.ctl.close()
         self.template_pid, self.ctl = template.spawn(self.scratch[0])
 
-    def cleanup(self) -> dict[int, int]:
-        """Kill every process but the template, reap them, wipe scratch; return wait statuses."""
+    def cleanup(self) -> None:
+        """Kill every process but the template, reap them and wipe the scratch directories."""
         statuses: dict[int, int] = {}
         for _ in range(200):
             victims = [p for p in _descendants() if p != self.template_pid]
@@ -103,29 +136,45 @@ class Supervisor:
                 self._respawn_template()
         for directory in self.scratch:
             _wipe(directory)
-        return statuses
 
 
-def _become_judge(job: dict, channel: int, report_w: int) -> None:
+def _send_job(job_w: int, job: dict) -> None:
+    data = json.dumps(job).encode()
+    try:
+        while data:
+            data = data[os.write(job_w, data):]
+    except BrokenPipeError:  # the judge is gone; the watch reports it
+        pass
+    os.close(job_w)
+
+
+def _become_judge(job_r: int, channel: int, report_w: int) -> None:
     try:
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
-        keep = {channel, report_w}
+        keep = {channel, report_w, job_r}
         for fd in range(3, 1024):
             if fd not in keep:
                 try:
                     os.close(fd)
                 except OSError:
                     pass
-        judge.run(job, channel, report_w)
+        chunks = []
+        while True:
+            chunk = os.read(job_r, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        if chunks:
+            judge.run(json.loads(b"".join(chunks)), channel, report_w)
     finally:
         os._exit(1)
 
 
-def _watch(report_r: int, out_r: int, err_r: int, deadline: float, limits: dict,
-           cpid: int) -> dict:
+def _watch(slot: Slot, deadline: float, limits: dict) -> dict:
     """Collect the judge's report and the candidate's output until the judge is done."""
+    report_r, out_r, err_r = slot.report_r, slot.out_r, slot.err_r
     keep, cap = int(limits["keep_output_bytes"]), int(limits["max_output_bytes"])
     buffers = {report_r: bytearray(), out_r: bytearray(), err_r: bytearray()}
     total_output = 0
@@ -207,21 +256,6 @@ def _descendants() -> list[int]:
         found += kids
         frontier += kids
     return found
-
-
-def _wait_briefly(pid: int, seconds: float) -> int | None:
-    """The candidate's own wait status if it ends within ``seconds`` (else None)."""
-    end = time.monotonic() + seconds
-    while True:
-        try:
-            done, status = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return None
-        if done:
-            return status
-        if time.monotonic() > end:
-            return None
-        time.sleep(0.005)
 
 
 def _reap(statuses: dict[int, int]) -> None:

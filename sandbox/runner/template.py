@@ -1,4 +1,4 @@
-"""The template: a freshly exec'd process that only forks candidate processes.
+"""The template: a freshly exec'd process that only forks candidate processes (and reaps them).
 
 It never receives a job's tests, so a candidate forked from it cannot find them in its memory
 (frames, heap, gc) the way it could if it were forked from the runner.
@@ -7,11 +7,12 @@ It never receives a job's tests, so a candidate forked from it cannot find them 
 from __future__ import annotations
 
 import ctypes
-import json
+import gc
 import os
 import socket
 import subprocess
 import sys
+import time
 
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
@@ -54,49 +55,67 @@ def spawn(scratch: str) -> tuple[int, socket.socket]:
     return proc.pid, ours
 
 
-def fork_candidate(ctl: socket.socket, fds: list[int], limits: dict) -> int:
+def fork_candidate(ctl: socket.socket, fds: list[int]) -> int:
     """Ask the template for a candidate process holding ``fds``; return its pid."""
-    socket.send_fds(ctl, [json.dumps(limits).encode()], fds)
+    socket.send_fds(ctl, [b"fork"], fds)
     reply = ctl.recv(32)
     if not reply:
         raise EOFError("template process is gone")
     return int(reply)
 
 
+def candidate_status(ctl: socket.socket, pid: int) -> int | None:
+    """The candidate's wait status if it has ended (waited for up to 0.3 s), else None."""
+    ctl.sendall(f"wait {pid}".encode())
+    reply = ctl.recv(32)
+    if not reply:
+        raise EOFError("template process is gone")
+    return None if reply == b"none" else int(reply)
+
+
 def serve(ctl_fd: int, scratch: str) -> None:
-    """Template main loop: fork a candidate per request, reply with its pid."""
+    """Template main loop: fork a candidate per request (reply: its pid), report exit statuses."""
     harden()
     preimport()
-    import candidate  # noqa: F401  (pre-imported before any fork)
-
-    ctl = socket.socket(fileno=ctl_fd)
-    ctl.sendall(b"ready")
-    while True:
-        msg, fds, _, _ = socket.recv_fds(ctl, 65536, 8)
-        if not msg:
-            os._exit(0)
-        limits = json.loads(msg)
-        ctl.sendall(str(_double_fork(fds, limits, scratch)).encode())
-        for fd in fds:
-            os.close(fd)
-
-
-def _double_fork(fds: list[int], limits: dict, scratch: str) -> int:
-    """Fork twice so the candidate is re-parented to the runner, which then reaps and kills it."""
     import candidate
 
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        grandchild = os.fork()
-        if grandchild == 0:
-            os.close(w)
-            candidate.run(fds[0], fds[1], fds[2], limits, scratch)
-        os.write(w, str(grandchild).encode())
-        os._exit(0)
-    os.close(w)
-    os.waitpid(pid, 0)
-    data = os.read(r, 32)
-    os.close(r)
-    return int(data)
+    gc.freeze()  # forked children then do not copy-on-write the whole heap at their first GC
+    ctl = socket.socket(fileno=ctl_fd)
+    ctl.sendall(b"ready")
+    statuses: dict[int, int] = {}
+    while True:
+        msg, fds, _, _ = socket.recv_fds(ctl, 64, 8)
+        if not msg:
+            os._exit(0)
+        _reap(statuses)
+        if msg.startswith(b"wait ") and not fds:
+            status = _wait(int(msg[5:]), statuses)
+            ctl.sendall(b"none" if status is None else str(status).encode())
+            continue
+        pid = os.fork()
+        if pid == 0:
+            candidate.run(fds[0], fds[1], fds[2], scratch)
+        for fd in fds:
+            os.close(fd)
+        ctl.sendall(str(pid).encode())
+
+
+def _reap(statuses: dict[int, int]) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        statuses[pid] = status
+        if len(statuses) > 64:
+            statuses.pop(next(iter(statuses)))
+
+
+def _wait(pid: int, statuses: dict[int, int]) -> int | None:
+    end = time.monotonic() + 0.3
+    while pid not in statuses and time.monotonic() < end:
+        time.sleep(0.005)
+        _reap(statuses)
+    return statuses.get(pid)

@@ -36,6 +36,9 @@ def _status(events, kinds, failures, watch, timeout, total, n_passed) -> tuple[s
     if "load_error" in kinds:
         e = next(e for e in events if e.get("event") == "load_error")
         return _LOAD_STATUS.get(e.get("kind"), "error"), f"candidate code: {e.get('detail', '')}"
+    if "setup_error" in kinds:
+        e = next(e for e in events if e.get("event") == "setup_error")
+        return "error", f"test setup failed: {e.get('detail', '')}"
     if "exit" in kinds:
         return "exit_called", f"candidate called {last.get('detail', 'exit')} before tests finished"
     if "gone" in kinds:
@@ -48,9 +51,6 @@ def _status(events, kinds, failures, watch, timeout, total, n_passed) -> tuple[s
         return "error", "judge process was killed before it finished (by the candidate?)"
     if total == 0:
         return "error", "job has no tests: nothing could confirm a pass"
-    if "setup_error" in kinds:
-        e = next(e for e in events if e.get("event") == "setup_error")
-        return "error", f"test setup failed: {e.get('detail', '')}"
     if not failures and n_passed == total:
         return "passed", ""
     first = failures[0] if failures else {}

@@ -9,6 +9,7 @@ from codetune.data.augment.grammars import parse, text, walk
 from codetune.data.augment.scope import (
     BUILTINS,
     function_units,
+    module_names,
     name_occurrences,
     renameable_names,
 )
@@ -62,9 +63,12 @@ def rename_identifiers(code: str, rng: random.Random, *, tests: str = "",
     root = tree.root_node
     protected = identifiers_in(tests) if tests.strip() else set()
     alloc = NameAllocator(identifiers_in(code) | protected, rng)
+    if any(n.type == "wildcard_import" for n in walk(root)):
+        return None  # free names may come from the star import
+    excluded = module_names(root) | protected
     edits: list[Edit] = []
     for unit in function_units(root):
-        names = sorted(renameable_names(root, unit, protected, rename_parameters))
+        names = sorted(renameable_names(unit, excluded, rename_parameters))
         names = [n for n in names if rng.random() < fraction] or names[:1]
         mapping = {n: alloc.fresh(n) for n in names}
         for occ in name_occurrences(unit):

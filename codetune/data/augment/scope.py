@@ -197,21 +197,28 @@ def _target_nodes(node: Node | None) -> Iterator[Node]:
             yield from _target_nodes(c)
 
 
-def resolves_in_unit(unit: Node, name: str) -> bool:
-    """True when every use of ``name`` in ``unit`` finds its binding inside ``unit``."""
+def unresolved_names(unit: Node, names: set[str]) -> set[str]:
+    """Those of ``names`` used somewhere in ``unit`` without a binding inside ``unit``."""
     bound: dict[int, set[str]] = {}
     for ident, scope in binding_nodes(unit):
         if scope is not None:
             bound.setdefault(scope.id, set()).add(text(ident))
+    bad: set[str] = set()
+    seen: set[tuple[int, str]] = set()
     for occ in name_occurrences(unit):
-        if text(occ) != name:
+        name = text(occ)
+        if name not in names or name in bad:
             continue
         scope = scope_of(occ)
+        if scope is None or (scope.id, name) in seen:
+            bad |= {name} if scope is None else set()
+            continue
+        seen.add((scope.id, name))
         while scope is not None and name not in bound.get(scope.id, ()):
             scope = scope_of(scope) if scope != unit else None
         if scope is None:
-            return False
-    return True
+            bad.add(name)
+    return bad
 
 
 def introspects(unit: Node) -> bool:
@@ -224,13 +231,16 @@ def introspects(unit: Node) -> bool:
     return False
 
 
-def renameable_names(root: Node, unit: Node, protected: set[str],
-                     rename_parameters: bool = False) -> set[str]:
-    """Names in ``unit`` that may be renamed uniformly without changing behaviour."""
-    if introspects(unit) or any(n.type == "wildcard_import" for n in walk(root)):
+def renameable_names(unit: Node, excluded: set[str], rename_parameters: bool = False,
+                     ) -> set[str]:
+    """Names in ``unit`` that may be renamed uniformly without changing behaviour.
+
+    ``excluded`` is ``module_names(root)`` plus any protected names (e.g. used by tests).
+    """
+    if introspects(unit):
         return set()
-    names = bound_names(unit) - module_names(root) - BUILTINS - protected
+    names = bound_names(unit) - excluded - BUILTINS
     if not rename_parameters:
         names -= parameter_names(unit.child_by_field_name("parameters"))
-    return {n for n in names if not n.startswith("__") and not keyword.iskeyword(n)
-            and resolves_in_unit(unit, n)}
+    names = {n for n in names if not n.startswith("__") and not keyword.iskeyword(n)}
+    return names - unresolved_names(unit, names)

@@ -1,7 +1,7 @@
 """Write the task family to disk: JSONL per part, one HF ``DatasetDict``, a manifest.
 
 Parts: ``sft_train`` (SFT templates, with solutions), ``rl_train`` (RL-only templates: prompts and
-tests; the solution column is kept for analysis but nothing trains on it), and fresh evaluation
+tests only, the solution columns are blank), and fresh evaluation
 draws ``sft_eval``, ``rl_eval``, ``heldout_eval`` that share no prompt with the training parts.
 """
 
@@ -27,7 +27,8 @@ class TaskFamilyConfig:
 
     seed: int = field(default=0, metadata={"help": "Seed of every draw; same seed, same tasks."})
     sft_train: int = field(default=6000, metadata={"help": "Tasks of SFT templates, for SFT."})
-    rl_train: int = field(default=2000, metadata={"help": "Prompts of RL-only templates, for GRPO."})
+    rl_train: int = field(default=2000, metadata={
+        "help": "Prompts of RL-only templates, for GRPO."})
     sft_eval: int = field(default=1000, metadata={"help": "Fresh tasks of SFT templates."})
     rl_eval: int = field(default=1000, metadata={
         "help": "Fresh tasks of RL-only templates (the paired RL comparison needs >= 1000)."})
@@ -67,10 +68,11 @@ def build_task_family(cfg: TaskFamilyConfig, out_dir: str | Path) -> dict[str, i
         log.info("task family: all %d reference solutions pass their tests", len(every))
     counts = {name: len(tasks) for name, tasks in parts.items()}
     with atomic_dir(out_dir) as tmp:
-        for name, tasks in parts.items():
-            write_jsonl(tmp / f"{name}.jsonl", (t.to_dict() for t in tasks))
+        rows = {name: [_row(name, t) for t in tasks] for name, tasks in parts.items()}
+        for name, part_rows in rows.items():
+            write_jsonl(tmp / f"{name}.jsonl", part_rows)
         if cfg.hf_dataset:
-            _save_hf(parts, tmp / "hf")
+            _save_hf(rows, tmp / "hf")
         atomic_write_json(tmp / "manifest.json", {
             "family": "pyfunc", "counts": counts,
             "templates_per_part": {n: dict(Counter(t.template for t in ts))
@@ -80,11 +82,20 @@ def build_task_family(cfg: TaskFamilyConfig, out_dir: str | Path) -> dict[str, i
     return counts
 
 
-def _save_hf(parts: dict[str, list[Task]], path: Path) -> None:
-    from datasets import Dataset, DatasetDict
+def _row(part: str, task: Task) -> dict:
+    """A JSONL row (also a ``--benchmark jsonl`` task); RL training rows carry no solution."""
+    row = task.to_dict()
+    if part == "rl_train":
+        row["solution"] = row["canonical_solution"] = ""
+    return row
 
-    DatasetDict({name: Dataset.from_list([t.to_dict() for t in tasks])
-                 for name, tasks in parts.items() if tasks}).save_to_disk(str(path))
+
+def _save_hf(rows: dict[str, list[dict]], path: Path) -> None:
+    from datasets import Dataset, DatasetDict, disable_progress_bars
+
+    disable_progress_bars()
+    DatasetDict({name: Dataset.from_list(part_rows)
+                 for name, part_rows in rows.items() if part_rows}).save_to_disk(str(path))
 
 
 def load_part(out_dir: str | Path, part: str) -> list[dict]:

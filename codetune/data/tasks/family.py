@@ -33,7 +33,8 @@ def generate_tasks(split: str, n: int, seed: int = 0, stream: str = "train",
     while len(tasks) < n:
         template = chosen[i % len(chosen)]
         rng = random.Random(f"pyfunc:{seed}:{stream}:{split}:{i}")
-        task = render(template, rng, f"pyfunc/{split}/{stream}/{seed}/{i}", n_tests=n_tests)
+        task_id = f"pyfunc/{split}/{template.name}/{stream}-{seed}-{i}"
+        task = render(template, rng, task_id, n_tests=n_tests)
         i += 1
         if task.prompt in excluded:
             continue

@@ -94,7 +94,8 @@ class Task:
     def to_dict(self) -> dict[str, Any]:
         return {"task_id": self.task_id, "template": self.template, "split": self.split,
                 "category": self.category, "prompt": self.prompt, "tests": list(self.tests),
-                "solution": self.solution, "entry_point": self.entry_point}
+                "solution": self.solution, "canonical_solution": self.reference_completion,
+                "entry_point": self.entry_point}
 
 
 def _arg_names(t: Template, rng: random.Random) -> dict[str, str]:

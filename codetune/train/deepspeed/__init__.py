@@ -27,7 +27,8 @@ def resolve_deepspeed(spec: str | None) -> str | None:
     else:
         path = Path(spec).expanduser()
         if not path.exists():
-            raise CodetuneError(f"--deepspeed {spec}: no such file; use zero2, zero3 or a JSON file")
+            raise CodetuneError(f"--deepspeed {spec}: no such file; use zero2, zero3 or a "
+                                "JSON file")
     try:
         json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:

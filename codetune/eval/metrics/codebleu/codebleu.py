@@ -3,8 +3,7 @@
 import datasets
 import evaluate
 
-from codetune.eval.codebleu import DEFAULT_WEIGHTS
-from codetune.eval.codebleu import codebleu_score
+from codetune.eval.codebleu import DEFAULT_WEIGHTS, codebleu_score
 
 _DESCRIPTION = (
     "CodeBLEU (Ren et al. 2020): BLEU, keyword-weighted BLEU, AST match and data-flow match, "

@@ -3,8 +3,7 @@
 import datasets
 import evaluate
 
-from codetune.eval.passk import pass_at_k
-from codetune.eval.passk import parse_ks
+from codetune.eval.passk import parse_ks, pass_at_k
 
 _DESCRIPTION = (
     "pass@k with the unbiased estimator of Chen et al. (2021). Config 'execute' (default) is a "
@@ -41,7 +40,7 @@ class PassAtK(evaluate.Metric):
                  k=(1, 10, 100), timeout=3.0):
         ks = parse_ks(k)
         if self.config_name == "counts":
-            counts = list(zip(num_samples, num_correct))
+            counts = list(zip(num_samples, num_correct, strict=True))
             return _mean_pass_at_k(counts, ks)
         return _execute(predictions, references, ks, float(timeout))
 
@@ -62,14 +61,14 @@ def _execute(predictions, references, ks, timeout):
     from codetune.sandbox.types import ExecutionJob
 
     jobs = []
-    for task_id, (candidates, test) in enumerate(zip(predictions, references)):
+    for task_id, (candidates, test) in enumerate(zip(predictions, references, strict=True)):
         for cid, candidate in enumerate(candidates):
             jobs.append(ExecutionJob(id=f"{task_id}#{cid}", code=candidate, tests=test,
                                      timeout_s=timeout))
     with sandbox_pool() as pool:
         verdicts = pool.run_many(jobs)
     results = {}
-    for job, verdict in zip(jobs, verdicts):
+    for job, verdict in zip(jobs, verdicts, strict=True):
         task_id, cid = (int(x) for x in job.id.split("#"))
         results.setdefault(task_id, []).append(
             (cid, {"task_id": task_id, "passed": verdict.passed, "result": verdict.status,

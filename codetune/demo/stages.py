@@ -1,0 +1,205 @@
+"""The demo's training stages, each a call into a stage library writing into its own folder.
+
+Every function reads earlier stages' artifacts from ``Layout`` paths and returns a small metrics
+dict; the pipeline writes the completion marker, so a stage can be rerun alone after deleting
+its folder (or its ``DONE.json``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codetune.console import log
+from codetune.demo.config import DemoConfig
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each stage writes, under the demo's output folder."""
+
+    root: Path
+
+    @property
+    def tasks(self) -> Path:
+        return self.root / "data" / "tasks"
+
+    @property
+    def corpus(self) -> Path:
+        return self.root / "data" / "pretrain"
+
+    @property
+    def tokenizer(self) -> Path:
+        return self.corpus / "tokenizer"
+
+    @property
+    def four_task_sft(self) -> Path:
+        return self.root / "sft" / "four_tasks"
+
+    @property
+    def sft_mix(self) -> Path:
+        return self.root / "sft" / "mix"
+
+    @property
+    def init_model(self) -> Path:
+        return self.root / "pretrain" / "init"
+
+    @property
+    def pretrain(self) -> Path:
+        return self.root / "pretrain" / "model"
+
+    @property
+    def sft(self) -> Path:
+        return self.root / "sft" / "model"
+
+    @property
+    def rm(self) -> Path:
+        return self.root / "rm"
+
+    @property
+    def grpo(self) -> Path:
+        return self.root / "grpo"
+
+    @property
+    def grpo_model(self) -> Path:
+        return self.grpo / "final"
+
+
+def stage_data(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
+    """Task family; stdlib corpus → filters → dedup → decontamination → tokens + tokenizer."""
+    from codetune.data.pretrain import build_pretrain
+    from codetune.data.recipe import PretrainRecipe, TokenizeConfig
+    from codetune.data.sources import SourceConfig
+    from codetune.data.tasks import TaskFamilyConfig, build_task_family
+
+    counts = build_task_family(TaskFamilyConfig(
+        seed=cfg.seed, sft_train=cfg.sft_tasks, rl_train=cfg.rl_tasks,
+        sft_eval=cfg.eval_other_tasks, rl_eval=cfg.eval_tasks,
+        heldout_eval=cfg.eval_other_tasks), lay.tasks)
+    recipe = PretrainRecipe(
+        output_dir=str(lay.corpus), cache=False,
+        sources=[SourceConfig(kind="stdlib", max_files=cfg.stdlib_files)],
+        tokenize=TokenizeConfig(vocab_size=cfg.vocab_size, block_size=cfg.block_size))
+    report = build_pretrain(recipe, force=True).report
+    return {"tasks": counts, "corpus": {k: report.get(k) for k in (
+        "files_in", "bytes_in", "tokens", "tokenizer", "filters", "dedup", "decontamination")
+        if k in report}}
+
+
+def stage_pretrain(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
+    """A random-init tiny Llama, pretrained on the corpus with a held-out perplexity curve."""
+    from codetune.models import ModelInitConfig, init_model
+    from codetune.train.config import PretrainConfig, TrainSettings
+    from codetune.train.pretrain import run_pretrain
+
+    init_model(ModelInitConfig(tokenizer=str(lay.tokenizer), output_dir=str(lay.init_model),
+                               size=cfg.model_size, seed=cfg.seed))
+    curve = PerplexityCurve()
+    run_pretrain(PretrainConfig(
+        model=str(lay.init_model), dataset=str(lay.corpus), output_dir=str(lay.pretrain),
+        max_eval_samples=64,
+        train=TrainSettings(learning_rate=1e-3, max_steps=cfg.pretrain_steps,
+                            per_device_train_batch_size=cfg.pretrain_batch,
+                            eval_steps=cfg.pretrain_eval_every, logging_steps=5,
+                            save_steps=10 ** 6, seed=cfg.seed, extra={"eval_on_start": True})),
+        callbacks=[curve.callback()])
+    return {"curve": curve.points}
+
+
+class PerplexityCurve:
+    """Collects (step, held-out perplexity) at every evaluation of a transformers Trainer."""
+
+    def __init__(self) -> None:
+        self.points: list[dict[str, float]] = []
+
+    def callback(self):
+        import math
+
+        from transformers import TrainerCallback
+
+        points = self.points
+
+        class _Record(TrainerCallback):
+            def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+                if metrics and "eval_loss" in metrics:
+                    points.append({"step": state.global_step, "eval_loss": metrics["eval_loss"],
+                                   "perplexity": math.exp(min(metrics["eval_loss"], 50.0))})
+
+        return _Record()
+
+
+def stage_sft(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
+    """The four SFT task types + the task family's SFT split → one prompt/completion set → SFT."""
+    from codetune.data.sft.builder import build_sft
+    from codetune.data.sft.config import MixtureConfig, SFTRecipe, SFTSourceConfig
+    from codetune.train.config import SFTRunConfig, TrainSettings
+    from codetune.train.sft import run_sft
+
+    build_sft(SFTRecipe(
+        output_dir=str(lay.four_task_sft), seed=cfg.seed, format="text",
+        sources=[SFTSourceConfig(kind="code_units", name="stdlib", max_files=40),
+                 SFTSourceConfig(kind="mbpp", name="mbpp")],
+        mixture=MixtureConfig(total=cfg.sft_four_task_samples)), pool=pool)
+    mix = _write_sft_mix(lay)
+    run_sft(SFTRunConfig(
+        model=str(lay.pretrain), dataset=str(lay.sft_mix), output_dir=str(lay.sft),
+        max_length=512, packing=False,
+        train=TrainSettings(learning_rate=cfg.sft_learning_rate, max_steps=cfg.sft_steps,
+                            per_device_train_batch_size=cfg.sft_batch, logging_steps=10,
+                            save_steps=10 ** 6, seed=cfg.seed, warmup_steps=0.03)))
+    return {"examples": mix}
+
+
+def _write_sft_mix(lay: Layout) -> dict[str, int]:
+    """Concatenate the four-task samples and the task family's SFT split (prompt/completion)."""
+    from datasets import Dataset, concatenate_datasets, load_from_disk
+
+    from codetune.artifacts import atomic_dir
+    from codetune.data.tasks import load_part
+
+    four = load_from_disk(str(lay.four_task_sft))["train"].select_columns(["prompt", "completion"])
+    family = Dataset.from_list([{"prompt": r["prompt"], "completion": r["canonical_solution"]}
+                                for r in load_part(lay.tasks, "sft_train")])
+    mixed = concatenate_datasets([four, family]).shuffle(seed=0)
+    with atomic_dir(lay.sft_mix) as tmp:
+        mixed.save_to_disk(str(tmp))
+    log.info("sft mix: %d four-task samples + %d task-family examples", len(four), len(family))
+    return {"four_task": len(four), "task_family": len(family)}
+
+
+def stage_rm(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
+    """Pairs mined by running the SFT policy's samples on RL-only tasks → a reward model."""
+    from codetune.rewards.mining import MineConfig
+    from codetune.rewards.rm import RMConfig, train_reward_model
+    from codetune.rl.tasks import TaskSetConfig
+
+    mine = MineConfig(model=str(lay.sft), samples_per_task=cfg.rm_samples_per_task,
+                      max_new_tokens=cfg.max_new_tokens, temperature=1.0, seed=cfg.seed,
+                      tasks=TaskSetConfig(source=str(lay.tasks), split="rl_train",
+                                          limit=cfg.rm_tasks))
+    return train_reward_model(RMConfig(model=str(lay.sft), output_dir=str(lay.rm), mine=mine,
+                                       max_steps=cfg.rm_steps, max_length=256, seed=cfg.seed),
+                              pool=pool)
+
+
+def stage_grpo(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
+    """GRPO from the SFT model on RL-only prompts with execution + static + RM rewards."""
+    from codetune.rewards.combined import RewardSpec
+    from codetune.rl.config import RLConfig
+    from codetune.rl.grpo import run_grpo
+    from codetune.rl.tasks import TaskSetConfig
+
+    rewards = []
+    for name, weight in cfg.reward_weights.items():
+        args = {"path": str(lay.rm / "model")} if name == "reward_model" else {}
+        rewards.append(RewardSpec(name=name, weight=float(weight), args=args))
+    summary = run_grpo(RLConfig(
+        algo="grpo", model=str(lay.sft), output_dir=str(lay.grpo),
+        tasks=TaskSetConfig(source=str(lay.tasks), split="train"), rewards=rewards,
+        num_generations=cfg.grpo_generations, prompts_per_step=cfg.grpo_prompts_per_step,
+        max_completion_length=cfg.max_new_tokens, temperature=cfg.grpo_temperature,
+        beta=cfg.grpo_beta, learning_rate=cfg.grpo_learning_rate, max_steps=cfg.grpo_steps,
+        save_steps=10 ** 6, seed=cfg.seed), pool=pool)
+    return {k: summary.get(k) for k in ("steps", "train_loss", "final_model", "first", "last",
+                                        "timing_mean_s")}

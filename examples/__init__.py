@@ -1,0 +1,1 @@
+"""Worked examples of codetune's extension points (importable as ``examples.<module>``)."""

@@ -1,0 +1,71 @@
+"""Generation on a tiny random Llama: greedy is deterministic, n samples, stop sequences, chat."""
+
+from __future__ import annotations
+
+import pytest
+
+from codetune.errors import CodetuneError
+from codetune.eval.config import EvalConfig
+from codetune.eval.generate import (
+    GenerationSettings,
+    generate,
+    load_model_and_tokenizer,
+    render_prompt,
+)
+from codetune.eval.run import evaluate_model
+
+PROMPTS = ["def add(a, b):\n", "import os\n\ndef main():\n    path = "]
+
+
+@pytest.fixture(scope="module")
+def model_and_tokenizer(tiny_model_dir):
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny matmuls: extra threads only contend on a shared machine
+    yield load_model_and_tokenizer(tiny_model_dir)
+    torch.set_num_threads(threads)
+
+
+def _settings(**kw) -> GenerationSettings:
+    return GenerationSettings(**{"max_new_tokens": 12, "batch_size": 4, **kw})
+
+
+def test_greedy_is_deterministic(model_and_tokenizer):
+    model, tok = model_and_tokenizer
+    batched = generate(model, tok, PROMPTS, [[], []], _settings())
+    again = generate(model, tok, PROMPTS, [[], []], _settings())
+    assert batched == again and all(len(o) == 1 for o in batched)
+
+
+def test_sampling_returns_n_per_prompt(model_and_tokenizer):
+    model, tok = model_and_tokenizer
+    out = generate(model, tok, PROMPTS, [[], []], _settings(n=3, temperature=1.0))
+    assert [len(o) for o in out] == [3, 3]
+
+
+def test_stop_sequence_ends_generation_early(model_and_tokenizer):
+    model, tok = model_and_tokenizer
+    (full,), _ = generate(model, tok, PROMPTS, [[], []], _settings(max_new_tokens=24))
+    stop = full[len(full) // 3:len(full) // 3 + 3]
+    assert stop.strip(), "the model produced whitespace only"
+    (cut,), _ = generate(model, tok, PROMPTS, [[stop], []], _settings(max_new_tokens=24))
+    assert stop in cut and len(cut) < len(full) and full.startswith(cut[:len(cut) - 8])
+
+
+def test_chat_format_wraps_the_prompt_in_the_template(model_and_tokenizer):
+    _, tok = model_and_tokenizer
+    text = render_prompt(tok, "Write add.", chat=True, system_prompt="Be brief.")
+    assert "<|im_start|>user\nWrite add.<|im_end|>" in text
+    assert text.endswith("<|im_start|>assistant\n") and "Be brief." in text
+
+
+def test_sampling_many_at_temperature_zero_is_an_error(model_and_tokenizer):
+    model, tok = model_and_tokenizer
+    with pytest.raises(CodetuneError, match="identical samples"):
+        generate(model, tok, PROMPTS, [[], []], _settings(n=2, temperature=0.0))
+
+
+def test_k_above_n_is_rejected_before_loading_a_model(tmp_path):
+    with pytest.raises(CodetuneError, match=r"pass@10 needs at least 10 samples.*n=1"):
+        evaluate_model(EvalConfig(model=str(tmp_path), n=1, k=[1, 10]))
