@@ -17,6 +17,7 @@ from __future__ import annotations
 # ruff: noqa: E501  (markdown table rows)
 import argparse
 import json
+import os
 import platform
 import random
 import re
@@ -29,7 +30,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from codetune.data.dedup import ExactDedup, NearDedup, signature_jaccard  # noqa: E402
+from codetune.data.dedup import (  # noqa: E402
+    ExactDedup,
+    NearDedup,
+    ngram_hashes,
+    signature_jaccard,
+)
 from codetune.data.sources import SourceConfig, make_source  # noqa: E402
 
 NAME_RE = re.compile(r"^\s*(?:def|class)\s+([A-Za-z_]\w{2,})|^\s*([a-z_]\w{2,})\s*=", re.M)
@@ -90,7 +96,9 @@ def plant(text: str, rng: random.Random, donor: str) -> tuple[str, list[str]]:
 
 def build_corpus(n_plants: int, include_tests: bool, seed: int) -> tuple[list[dict], list]:
     src = make_source(SourceConfig(kind="stdlib", include_tests=include_tests))
-    real = list(src.records())
+    # Files without a single word token (empty __init__.py) have no shingles to compare; the
+    # step passes them through, so they are left out of the scoring.
+    real = [r for r in src.records() if len(ngram_hashes(r["text"], 5))]
     rng = random.Random(seed)
     eligible = [r for r in real if 2_000 <= r["size_bytes"] <= 200_000]
     plants, origins = [], []
@@ -227,7 +235,8 @@ def run(n_plants: int, include_tests: bool, seed: int, threshold: float) -> dict
                      "lsh_vs_naive_datasketch_speedup": round(
                          naive_s / max(cpu - sig_cpu, 1e-3), 1)},
         "machine": {"python": platform.python_version(), "cpu": platform.processor() or
-                    platform.machine()},
+                    platform.machine(), "cores": os.cpu_count(),
+                    "load_avg_1m_at_end": round(os.getloadavg()[0], 1)},
     }
 
 
@@ -270,7 +279,9 @@ in the same order. Planted copies with true Jaccard >= threshold to their origin
 | exact dedup, MB/s per core | {r['exact_dedup']['mb_per_s_per_core']} |
 
 Near-duplicates dropped: {nd['dropped']} in {nd['clusters']} clusters; exact duplicates:
-{r['exact_dedup']['dropped']}. Python {r['machine']['python']}. Reproduce:
+{r['exact_dedup']['dropped']}. Python {r['machine']['python']}, {r['machine']['cores']} cores
+shared with other jobs (1-minute load average {r['machine']['load_avg_1m_at_end']} at the end,
+hence wall time well above CPU time; throughput is per CPU-second). Reproduce:
 `.venv/bin/python benchmarks/dedup.py --plants {c['plants']}{tests_flag}`.
 """
 

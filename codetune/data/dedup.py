@@ -23,7 +23,7 @@ from codetune.data.pipeline import BaseStep, Record, record_text
 TOKEN_RE = re.compile(rb"[A-Za-z_0-9]+")
 _WS_RE = re.compile(r"\s+")
 _SHINGLE_BASE = np.uint64(1_000_003)
-_CHUNK = 1024
+_CHUNK = 512
 
 
 def normalized_hash(text: str) -> str:
@@ -32,23 +32,30 @@ def normalized_hash(text: str) -> str:
 
 
 class ExactDedup(BaseStep):
-    """Drop records whose whitespace-normalized text was already seen (first one kept)."""
+    """Drop records whose whitespace-normalized text was already seen (first one kept).
+
+    ``duplicates`` maps each kept record's id (``id_key`` field, else its position) to the ids
+    of the copies dropped.
+    """
 
     name = "exact_dedup"
 
-    def __init__(self, text_key: str | Sequence[str] = "text") -> None:
+    def __init__(self, text_key: str | Sequence[str] = "text", id_key: str | None = None) -> None:
         super().__init__()
-        self.text_key = text_key
-        self._seen: set[str] = set()
+        self.text_key, self.id_key = text_key, id_key
+        self._seen: dict[str, Any] = {}
+        self.duplicates: dict[Any, list[Any]] = {}
 
     def run(self, records: Iterable[Record]) -> Iterator[Record]:
-        for record in records:
+        for i, record in enumerate(records):
             self.seen(record)
+            rid = record.get(self.id_key, i) if self.id_key else i
             digest = normalized_hash(record_text(record, self.text_key))
             if digest in self._seen:
                 self.drop("exact_duplicate")
+                self.duplicates.setdefault(self._seen[digest], []).append(rid)
                 continue
-            self._seen.add(digest)
+            self._seen[digest] = rid
             yield self.keep(record)
 
 

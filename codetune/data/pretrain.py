@@ -117,7 +117,7 @@ def _build(recipe: PretrainRecipe, sources: list[Source], tmp: Path) -> dict:
     try:
         files = datasets.Dataset.from_generator(
             _read_sources, gen_kwargs={"sources": sources}, features=features,
-            cache_dir=str(work / "read"))
+            cache_dir=str(work / "read"), split=datasets.NamedSplit("sources"))
     except ValueError as exc:  # datasets: 'Instruction "train" corresponds to no data'
         if "no data" not in str(exc):
             raise
@@ -166,32 +166,43 @@ def _dedup_and_decontaminate(recipe: PretrainRecipe, kept: Any, report: dict, dr
     import datasets
 
     d, c = recipe.dedup, recipe.decontaminate
-    steps: list[Step] = []
-    if d.exact:
-        steps.append(ExactDedup("text"))
+    exact = ExactDedup("text", id_key="id")
     near = NearDedup("text", d.threshold, d.num_perm, d.ngram, d.seed, "id", d.lsh_recall)
-    if d.near:
-        steps.append(near)
-    decon = None
-    if c.enabled:
-        decon = Decontaminate("text", c.benchmarks, c.ngram, c.min_matches, id_key="id")
-        steps.append(decon)
+    decon = (Decontaminate("text", c.benchmarks, c.ngram, c.min_matches, id_key="id")
+             if c.enabled else None)
+    steps: list[Step] = [s for s, on in ((exact, d.exact), (near, d.near), (decon, c.enabled))
+                         if on and s is not None]
     pipe = Pipeline(steps)
     # Streamed to Arrow on disk: memory holds signatures and hashes, never the corpus.
     out = datasets.Dataset.from_generator(
         _run_pipeline, gen_kwargs={"pipe": pipe, "files": kept}, features=kept.features,
-        cache_dir=str(work / "dedup")) if len(kept) else kept
+        cache_dir=str(work / "dedup"), split=datasets.NamedSplit("dedup_decontaminate"),
+    ) if len(kept) else kept
     report["steps"] = pipe.report()
-    if d.near:
+    _report_dedup(report, drops, exact, near if d.near else None, decon)
+    return out
+
+
+def _report_dedup(report: dict, drops: list, exact: ExactDedup, near: NearDedup | None,
+                  decon: Decontaminate | None) -> None:
+    """Summaries, clusters and per-file drop records of the dedup/decontamination steps."""
+    drops += [{"id": m, "step": "exact_dedup", "reason": "exact_duplicate", "kept": k}
+              for k, members in exact.duplicates.items() for m in members]
+    report["dedup"] = {"exact_duplicates": exact.stats["dropped"],
+                       "near_duplicates": near.stats["dropped"] if near else 0,
+                       "near_dup_clusters": len(near.clusters) if near else 0,
+                       "lsh_bands_rows": list(near.params) if near else None}
+    if near is not None:
         report["near_dup_clusters"] = near.cluster_report(limit=50)
         report["near_dup_families"] = near_dup_families(near.clusters)
         drops += [{"id": m, "step": "near_dedup", "reason": "near_duplicate", "kept": k}
                   for k, members in near.clusters.items() for m in members]
     if decon is not None:
+        report["decontamination"] = {"dropped": decon.stats["dropped"], "matched": {
+            k.split(":", 1)[1]: v for k, v in decon.stats.items() if k.startswith("matched:")}}
         report["decontaminated"] = [{"id": k, "items": v} for k, v in decon.matches.items()]
         drops += [{"id": k, "step": "decontaminate", "reason": "benchmark_overlap", "items": v}
                   for k, v in decon.matches.items()]
-    return out
 
 
 def _run_pipeline(pipe: Pipeline, files: Any) -> Iterator[dict]:

@@ -15,7 +15,7 @@ def demo(
     out: Annotated[str, typer.Option("--out", "-o", help="Output folder (report.md inside).")
                    ] = "demo_report",
     redo: Annotated[list[str] | None, typer.Option(
-        "--redo", help="Rerun this stage even if done (repeatable): data, pretrain, eval_init, "
+        "--redo", help="Rerun this stage even if done (repeatable): data, pretrain, "
         "eval_pretrain, sft, eval_sft, rm, grpo, eval_grpo.")] = None,
     publish: Annotated[str | None, typer.Option(
         "--publish", help="Also copy the report to this .md path (plots beside it).")] = None,

@@ -16,8 +16,8 @@ class DemoConfig:
 
     seed: int = field(default=0, metadata={"help": "Seed of data draws and training."})
     # 1. corpus + tokenizer
-    stdlib_files: int = field(default=0, metadata={
-        "help": "Stdlib files read for the pretraining corpus (0 = all)."})
+    stdlib_files: int = field(default=300, metadata={
+        "help": "Stdlib files read for the pretraining corpus (0 = all ~1,700)."})
     vocab_size: int = field(default=4000, metadata={"help": "Byte-level BPE vocabulary."})
     block_size: int = field(default=256, metadata={"help": "Pretraining block, tokens."})
     # task family
@@ -25,26 +25,26 @@ class DemoConfig:
     rl_tasks: int = field(default=2000, metadata={"help": "RL-only prompts for GRPO."})
     eval_tasks: int = field(default=1000, metadata={
         "help": "Fresh RL-only tasks for the paired SFT-vs-GRPO test (>= 1000 for the report)."})
-    eval_other_tasks: int = field(default=500, metadata={
+    eval_other_tasks: int = field(default=300, metadata={
         "help": "Fresh tasks of SFT templates and of held-out templates, per stage."})
     # 2. model + pretraining
     model_size: str = field(default="4m", metadata={"help": "codetune.models size preset."})
-    pretrain_steps: int = field(default=150, metadata={"help": "Pretraining optimizer steps."})
+    pretrain_steps: int = field(default=60, metadata={"help": "Pretraining optimizer steps."})
     pretrain_batch: int = field(default=8, metadata={"help": "Blocks per pretraining step."})
-    pretrain_eval_every: int = field(default=25, metadata={
+    pretrain_eval_every: int = field(default=10, metadata={
         "help": "Held-out perplexity every N pretraining steps (the curve)."})
     # 3. SFT
-    sft_four_task_samples: int = field(default=600, metadata={
+    sft_four_task_samples: int = field(default=200, metadata={
         "help": "generate/explain/fix/translate samples from `codetune data sft`."})
-    sft_steps: int = field(default=450, metadata={"help": "SFT optimizer steps."})
+    sft_steps: int = field(default=250, metadata={"help": "SFT optimizer steps."})
     sft_batch: int = field(default=16, metadata={"help": "SFT sequences per step."})
     sft_learning_rate: float = field(default=1e-3, metadata={"help": "SFT peak LR (cosine)."})
     # 4. reward model
-    rm_tasks: int = field(default=96, metadata={"help": "RL-only tasks mined for RM pairs."})
+    rm_tasks: int = field(default=48, metadata={"help": "RL-only tasks mined for RM pairs."})
     rm_samples_per_task: int = field(default=4, metadata={"help": "Policy samples per task."})
-    rm_steps: int = field(default=60, metadata={"help": "Reward-model optimizer steps."})
+    rm_steps: int = field(default=30, metadata={"help": "Reward-model optimizer steps."})
     # 5. GRPO
-    grpo_steps: int = field(default=150, metadata={"help": "GRPO optimizer steps."})
+    grpo_steps: int = field(default=80, metadata={"help": "GRPO optimizer steps."})
     grpo_prompts_per_step: int = field(default=4, metadata={"help": "Prompts per GRPO step."})
     grpo_generations: int = field(default=8, metadata={"help": "Completions per prompt (G)."})
     grpo_learning_rate: float = field(default=1e-4, metadata={"help": "GRPO learning rate."})
@@ -55,11 +55,11 @@ class DemoConfig:
         "help": "Weights of the combined reward (execution + static + reward model)."})
     max_new_tokens: int = field(default=48, metadata={"help": "Tokens per completion."})
     # 6. evaluation
-    passk_tasks: int = field(default=200, metadata={
+    passk_tasks: int = field(default=100, metadata={
         "help": "RL-only tasks sampled n times for pass@k per stage."})
     passk_n: int = field(default=5, metadata={"help": "Samples per task for pass@k."})
-    humaneval_limit: int = field(default=164, metadata={"help": "HumanEval tasks (final model)."})
-    mbpp_limit: int = field(default=100, metadata={"help": "MBPP test tasks (final model)."})
+    humaneval_limit: int = field(default=50, metadata={"help": "HumanEval tasks (final model)."})
+    mbpp_limit: int = field(default=50, metadata={"help": "MBPP test tasks (final model)."})
 
 
 def quick_config() -> DemoConfig:

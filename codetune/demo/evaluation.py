@@ -31,26 +31,29 @@ def _eval_config(model: Path, out: Path, label: str, max_new_tokens: int, **over
 
 
 def evaluate_stage(stage: str, cfg: DemoConfig, lay: Layout, pool: Any,
-                   final: bool = False) -> dict[str, Any]:
-    """Greedy pass@1 + CodeBLEU on each family part; pass@k by sampling on RL-only tasks;
-    HumanEval and MBPP too when ``final``. Returns {name: eval summary (per_task dropped)}."""
+                   parts: tuple[str, ...] = FAMILY_PARTS, passk: bool = True,
+                   public: bool = False) -> dict[str, Any]:
+    """Greedy pass@1 + CodeBLEU on family ``parts``; pass@k by sampling on RL-only tasks;
+    HumanEval and MBPP when ``public``. Returns {name: eval summary}."""
     from codetune.eval.run import evaluate_model
 
     model = stage_models(lay)[stage]
     out = lay.root / "eval" / stage
     results: dict[str, Any] = {}
-    for part in FAMILY_PARTS:
+    for part in parts:
+        limit = None if part == "rl_eval" else cfg.eval_other_tasks
         conf = _eval_config(model, out / part, f"{stage}/{part}", cfg.max_new_tokens,
-                            benchmark="jsonl",
+                            benchmark="jsonl", limit=limit,
                             benchmark_options={"path": str(lay.tasks / f"{part}.jsonl")})
         results[part] = evaluate_model(conf, pool=pool)
-    conf = _eval_config(model, out / "rl_eval_passk", f"{stage}/rl_eval pass@k",
-                        cfg.max_new_tokens, benchmark="jsonl", limit=cfg.passk_tasks,
-                        benchmark_options={"path": str(lay.tasks / "rl_eval.jsonl")},
-                        n=cfg.passk_n, k=[1, cfg.passk_n], temperature=0.8, top_p=0.95,
-                        codebleu=False)
-    results["rl_eval_passk"] = evaluate_model(conf, pool=pool)
-    if final:
+    if passk:
+        conf = _eval_config(model, out / "rl_eval_passk", f"{stage}/rl_eval pass@k",
+                            cfg.max_new_tokens, benchmark="jsonl", limit=cfg.passk_tasks,
+                            benchmark_options={"path": str(lay.tasks / "rl_eval.jsonl")},
+                            n=cfg.passk_n, k=[1, cfg.passk_n], temperature=0.8, top_p=0.95,
+                            codebleu=False)
+        results["rl_eval_passk"] = evaluate_model(conf, pool=pool)
+    if public:
         results.update(evaluate_public(model, out, cfg, pool))
     return results
 

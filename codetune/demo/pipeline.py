@@ -31,11 +31,11 @@ MARKER = "DONE.json"
 StageFn = Callable[[DemoConfig, Layout, Any], dict[str, Any]]
 
 
-def _eval(stage: str, final: bool = False) -> StageFn:
+def _eval(stage: str, **options: Any) -> StageFn:
     def run(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
         from codetune.demo.evaluation import evaluate_stage
 
-        summaries = evaluate_stage(stage, cfg, lay, pool, final=final)
+        summaries = evaluate_stage(stage, cfg, lay, pool, **options)
         return {name: {"pass_at_k": s["pass_at_k"], "codebleu": s.get("codebleu", {})}
                 for name, s in summaries.items()}
     return run
@@ -45,13 +45,14 @@ def _eval(stage: str, final: bool = False) -> StageFn:
 STAGES: list[tuple[str, str, StageFn]] = [
     ("data", "data", stage_data),
     ("pretrain", "pretrain", stage_pretrain),
-    ("eval_init", "eval/init", _eval("init")),
-    ("eval_pretrain", "eval/pretrain", _eval("pretrain")),
+    # The pretrained model has not seen the task format: two parts show where it starts.
+    ("eval_pretrain", "eval/pretrain", _eval("pretrain", parts=("sft_eval", "heldout_eval"),
+                                             passk=False)),
     ("sft", "sft", stage_sft),
-    ("eval_sft", "eval/sft", _eval("sft", final=True)),
+    ("eval_sft", "eval/sft", _eval("sft")),
     ("rm", "rm", stage_rm),
     ("grpo", "grpo", stage_grpo),
-    ("eval_grpo", "eval/grpo", _eval("grpo", final=True)),
+    ("eval_grpo", "eval/grpo", _eval("grpo", public=True)),
 ]
 STAGE_NAMES = [name for name, _, _ in STAGES]
 

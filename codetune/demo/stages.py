@@ -138,8 +138,10 @@ def stage_sft(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
 
     build_sft(SFTRecipe(
         output_dir=str(lay.four_task_sft), seed=cfg.seed, format="text",
-        sources=[SFTSourceConfig(kind="code_units", name="stdlib", max_files=40),
-                 SFTSourceConfig(kind="mbpp", name="mbpp")],
+        # Capped sources: every candidate is verified in the sandbox before the mix is drawn.
+        sources=[SFTSourceConfig(kind="code_units", name="stdlib", max_files=40,
+                                 max_records=cfg.sft_four_task_samples),
+                 SFTSourceConfig(kind="mbpp", name="mbpp", max_records=cfg.sft_four_task_samples)],
         mixture=MixtureConfig(total=cfg.sft_four_task_samples)), pool=pool)
     mix = _write_sft_mix(lay)
     run_sft(SFTRunConfig(

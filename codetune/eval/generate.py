@@ -21,6 +21,7 @@ class GenerationSettings:
     max_new_tokens: int = 512
     batch_size: int = 16
     seed: int = 0
+    add_special_tokens: bool = True  # False for chat-templated text (the template has them)
 
 
 def load_model_and_tokenizer(model_dir: str | os.PathLike):
@@ -88,7 +89,8 @@ def generate(model, tokenizer, prompts: Sequence[str], stops: Sequence[Sequence[
         task = bar.add_task("generating", total=len(rows))
         for start in range(0, len(rows), settings.batch_size):
             batch = rows[start:start + settings.batch_size]
-            enc = tokenizer([p for _, p in batch], return_tensors="pt", padding=True)
+            enc = tokenizer([p for _, p in batch], return_tensors="pt", padding=True,
+                            add_special_tokens=settings.add_special_tokens)
             if keep and enc["input_ids"].shape[1] > keep:
                 truncated += sum(int(m.sum()) > keep for m in enc["attention_mask"])
                 enc = {k: v[:, -keep:] for k, v in enc.items()}

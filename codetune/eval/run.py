@@ -84,7 +84,8 @@ def generate_samples(config: EvalConfig, tasks: list[Task]) -> list[Sample]:
     stops = [[] if chat else t.stop for t in tasks]
     settings = GenerationSettings(n=config.n, temperature=config.temperature, top_p=config.top_p,
                                   max_new_tokens=config.max_new_tokens,
-                                  batch_size=config.batch_size, seed=config.seed)
+                                  batch_size=config.batch_size, seed=config.seed,
+                                  add_special_tokens=not chat)
     outputs = generate(model, tokenizer, prompts, stops, settings)
     samples = []
     for task, texts in zip(tasks, outputs, strict=True):

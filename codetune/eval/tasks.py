@@ -44,8 +44,9 @@ class Task:
         the MBPP harness runs it after the candidate.
         """
         code = program + ("\n\n" + self.setup + "\n" if self.setup.strip() else "")
-        entry = self.entry_point if isinstance(self.tests, str) else None
-        return ExecutionJob(id=job_id, code=code, tests=self.tests, entry_point=entry,
+        # With assert lines the sandbox uses entry_point only to let that one name shadow a
+        # builtin (MBPP 126 defines ``sum``); with a string it calls check(entry_point).
+        return ExecutionJob(id=job_id, code=code, tests=self.tests, entry_point=self.entry_point,
                             timeout_s=timeout_s)
 
 

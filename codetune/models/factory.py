@@ -33,6 +33,7 @@ SIZES: dict[str, SizePreset] = {
     "4m": SizePreset(256, 4, 4, 4, 768),       # ~4.4M at a 4k vocab: the demo's model
     "10m": SizePreset(256, 8, 8, 4, 768),      # ~8.4M: ~1.5k tok/s
     "30m": SizePreset(512, 8, 8, 4, 1408),     # ~30M: ~0.6k tok/s
+    "125m": SizePreset(768, 16, 12, 12, 2304),  # ~129M: for a GPU
 }
 
 ARCHS = ("llama", "qwen2")

@@ -143,7 +143,12 @@ def load_model_for_training(path: str | os.PathLike, method: str = "full",
     """
     if method not in METHODS:
         raise CodetuneError(f"method {method!r}: unknown; choose one of {', '.join(METHODS)}")
-    model = load_causal_lm(path, quantize=method == "qlora")
+    import torch
+
+    # fp32 master weights for full/LoRA (the trainer autocasts to bf16 on GPUs); a 4-bit base
+    # keeps its norms and embeddings in the compute dtype.
+    quantize = method == "qlora"
+    model = load_causal_lm(path, quantize=quantize, dtype=None if quantize else torch.float32)
     if method == "full":
         if gradient_checkpointing:
             model.gradient_checkpointing_enable()

@@ -125,12 +125,12 @@ def bandit_findings(folder: Path, cfg: StaticConfig) -> dict[str, list[str]]:
 
     logging.getLogger("bandit").setLevel(logging.ERROR)
     logging.getLogger("stevedore").setLevel(logging.CRITICAL)  # optional formatters (sarif)
-    from bandit.core import config as bconfig
-    from bandit.core import manager
-
     skip = [s.strip() for s in cfg.bandit_skip.split(",") if s.strip()]
     with warnings.catch_warnings():  # bandit 1.9 warns about its own deprecated arguments
         warnings.simplefilter("ignore")
+        from bandit.core import config as bconfig
+        from bandit.core import manager
+
         conf = bconfig.BanditConfig()
         if skip:
             conf.config["skips"] = skip

@@ -36,6 +36,9 @@ def rl(model: Annotated[str | None, typer.Option(help="Policy: SFT model dir or 
     if show_config:
         print(yaml.safe_dump(to_plain(cfg), sort_keys=False))
         return
+    from codetune.rl.config import check_config
+
+    check_config(cfg)  # before the slow trl import
     if cfg.algo == "dpo":
         from codetune.rl.dpo import run_dpo
 

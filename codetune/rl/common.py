@@ -11,7 +11,7 @@ from transformers import TrainerCallback
 
 from codetune.console import log
 from codetune.errors import CodetuneError
-from codetune.rl.config import ALGOS, RLConfig
+from codetune.rl.config import RLConfig, check_config  # noqa: F401 (re-exported)
 
 METRICS_FILE = "metrics.jsonl"
 
@@ -23,17 +23,6 @@ def device_args() -> dict[str, Any]:
     if torch.cuda.is_available():
         return {"bf16": torch.cuda.is_bf16_supported(), "use_cpu": False}
     return {"bf16": False, "use_cpu": True}
-
-
-def check_config(cfg: RLConfig) -> None:
-    if cfg.algo not in ALGOS:
-        raise CodetuneError(f"--algo {cfg.algo!r}: choose one of {', '.join(ALGOS)}")
-    if not cfg.model:
-        raise CodetuneError("no policy model: pass --model DIR (an SFT output dir or hub id)")
-    if cfg.num_generations < 2 and cfg.algo != "dpo":
-        raise CodetuneError("num_generations must be >= 2 (group baselines need two samples)")
-    if cfg.scale_rewards not in ("group", "batch", "none"):
-        raise CodetuneError(f"scale_rewards {cfg.scale_rewards!r}: use group, batch or none")
 
 
 def load_policy(cfg: RLConfig):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from codetune.errors import CodetuneError
 from codetune.models.loading import LoraSettings
 from codetune.rewards.combined import RewardSpec
 from codetune.rl.tasks import TaskSetConfig
@@ -63,3 +64,16 @@ class RLConfig:
         "help": "SandboxConfig keys for the execution reward's pool."})
     trl: dict = field(default_factory=dict, metadata={
         "help": "extra keys passed to TRL's trainer config unchanged."})
+
+
+def check_config(cfg: RLConfig) -> None:
+    if cfg.algo not in ALGOS:
+        raise CodetuneError(f"--algo {cfg.algo!r}: choose one of {', '.join(ALGOS)}")
+    if not cfg.model:
+        raise CodetuneError("no policy model: pass --model DIR (an SFT output dir or hub id)")
+    if cfg.method not in ("full", "lora", "qlora"):
+        raise CodetuneError(f"method {cfg.method!r}: choose full, lora or qlora")
+    if cfg.num_generations < 2 and cfg.algo != "dpo":
+        raise CodetuneError("num_generations must be >= 2 (group baselines need two samples)")
+    if cfg.scale_rewards not in ("group", "batch", "none"):
+        raise CodetuneError(f"scale_rewards {cfg.scale_rewards!r}: use group, batch or none")

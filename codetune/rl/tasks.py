@@ -3,8 +3,9 @@ or a ``codetune data tasks`` folder).
 
 Every row becomes ``prompt`` (text, or a chat message list for chat policies) plus the columns
 the execution reward reads: ``tests`` (assert lines or a test program), ``entry_point`` (the
-function under test; the sandbox calls ``check(entry_point)`` only when ``tests`` is a program), ``setup`` (appended after the candidate, as MBPP's
-harness does) and ``code_prefix`` (prepended to the completion to form the program).
+function under test; the sandbox calls ``check(entry_point)`` only when ``tests`` is a program),
+``setup`` (appended after the candidate, as MBPP's harness does) and ``code_prefix`` (prepended
+to the completion to form the program). Other columns are kept for custom rewards.
 """
 
 from __future__ import annotations

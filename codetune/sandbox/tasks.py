@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import gzip
 import json
+import warnings
 from collections.abc import Iterator
 
 from codetune.paths import shared_data_dir
@@ -48,9 +49,11 @@ def mbpp_entry_point(problem: dict) -> str | None:
     """The function the tests call that the reference solution defines (e.g. ``sum`` in task 126:
     a declared entry point is the only candidate name allowed to shadow a builtin)."""
     try:
-        defined = {n.name for n in ast.parse(problem["code"]).body
-                   if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-        tree = ast.parse(problem["test_list"][0])
+        with warnings.catch_warnings():  # some MBPP solutions have invalid escape sequences
+            warnings.simplefilter("ignore")
+            defined = {n.name for n in ast.parse(problem["code"]).body
+                       if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+            tree = ast.parse(problem["test_list"][0])
     except (SyntaxError, IndexError):
         return None
     for node in ast.walk(tree):

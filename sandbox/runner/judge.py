@@ -11,6 +11,8 @@ import builtins
 import importlib
 import json
 import os
+import signal
+import socket
 import sys
 
 import codec
@@ -61,8 +63,26 @@ class Report:
             data = data[os.write(self.fd, data):]
 
 
-def run(job: dict, channel: int, report_fd: int) -> None:
-    """Judge one job; every outcome goes to ``report_fd``; never returns."""
+def serve(ctl: socket.socket) -> None:
+    """The long-lived judge: per job the runner hands over the candidate channel, a report pipe
+    and a pipe carrying the job. Forked from the runner; never returns."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        msg, fds, _, _ = socket.recv_fds(ctl, 16, 3)
+        if not msg or len(fds) != 3:
+            os._exit(0)
+        channel, report_fd, job_fd = fds
+        with open(job_fd, "rb") as f:
+            data = f.read()
+        try:
+            judge_one(json.loads(data), channel, report_fd)
+        finally:
+            os.close(channel)
+            os.close(report_fd)
+
+
+def judge_one(job: dict, channel: int, report_fd: int) -> None:
+    """Judge one job; every outcome goes to ``report_fd``."""
     report = Report(report_fd)
     conn = rpc.Connection(channel, proxy_class=rpc.RemoteObject, export_any=False,
                           types_only=True)
@@ -80,7 +100,6 @@ def run(job: dict, channel: int, report_fd: int) -> None:
         codec.send(channel, ["bye"])
     except OSError:
         pass
-    os._exit(0)
 
 
 def _judge(job: dict, conn: rpc.Connection, report: Report) -> None:

@@ -110,20 +110,24 @@ class Connection:
 
     def request(self, message):
         """Send a request and return the decoded value of its reply (serving nested requests)."""
+        self._io(codec.send, message)
+        while True:
+            reply = self._io(codec.recv)
+            if type(reply) is not list or len(reply) < 2 or type(reply[0]) is not str:
+                raise codec.ProtocolError("malformed reply")
+            kind = reply[0]
+            if kind == "ok":
+                return self.codec.decode(reply[1])
+            if kind == "raise" and len(reply) == 3:
+                raise exception_from(reply[1], reply[2])
+            if kind == "exit":
+                raise CandidateExit(str(reply[1]))
+            self._io(codec.send, self.serve_one(reply))
+
+    def _io(self, op, *args):
+        """One channel operation; a closed or broken channel means the peer is gone."""
         try:
-            codec.send(self.fd, message)
-            while True:
-                reply = codec.recv(self.fd)
-                if type(reply) is not list or not reply or type(reply[0]) is not str:
-                    raise codec.ProtocolError("malformed reply")
-                kind = reply[0]
-                if kind == "ok":
-                    return self.codec.decode(reply[1])
-                if kind == "raise":
-                    raise exception_from(reply[1], reply[2])
-                if kind == "exit":
-                    raise CandidateExit(str(reply[1]))
-                codec.send(self.fd, self.serve_one(reply))
+            return op(self.fd, *args)
         except (EOFError, OSError) as exc:
             raise PeerGone(str(exc)) from None
 

@@ -21,14 +21,15 @@ DEFAULT_LIMITS = {"memory_mb": 512, "file_size_mb": 16, "open_files": 64,
 
 
 class Slot:
-    """A candidate process and a judge, forked ahead of the job they will serve."""
+    """A candidate process forked ahead of the job it will serve, and its pipes."""
 
-    def __init__(self, cpid: int, jpid: int, job_w: int, report_r: int, out_r: int, err_r: int):
-        self.cpid, self.jpid, self.job_w = cpid, jpid, job_w
-        self.report_r, self.out_r, self.err_r = report_r, out_r, err_r
+    def __init__(self, cpid: int, channel: socket.socket, out_r: int, err_r: int):
+        self.cpid, self.channel, self.out_r, self.err_r = cpid, channel, out_r, err_r
+        self.report_r = -1
 
     def close(self) -> None:
-        for fd in (self.job_w, self.report_r, self.out_r, self.err_r):
+        self.channel.close()
+        for fd in (self.report_r, self.out_r, self.err_r):
             try:
                 os.close(fd)
             except OSError:
@@ -36,15 +37,17 @@ class Slot:
 
 
 class Supervisor:
-    """Owns the template process and runs jobs one at a time.
+    """Owns the template and the judge and runs jobs one at a time.
 
     Between jobs (after the previous result went out) it kills leftovers, wipes scratch and
-    forks the next candidate/judge pair, so a job's latency holds no fork and no cleanup.
+    forks the next candidate, so a job's latency holds no fork and no cleanup. The judge is
+    long-lived (it never runs candidate code); it is replaced whenever a job ends abnormally.
     """
 
     def __init__(self, scratch: list[str]):
         self.scratch = scratch
         self.template_pid, self.ctl = template.spawn(scratch[0])
+        self.judge_pid, self.judge_ctl = _spawn_judge()
         self.slot: Slot | None = None
 
     def run_job(self, job: dict) -> dict:
@@ -56,18 +59,20 @@ class Supervisor:
         slot = self.slot or self.prepare()
         self.slot = None
         try:
-            _send_job(slot.job_w, job)
+            self._hand_to_judge(slot, job)
             watch = _watch(slot, time.monotonic() + timeout, limits)
             if watch["events"] and watch["events"][-1].get("event") in ("gone", "exit"):
                 watch["candidate_exit"] = self._candidate_status(slot.cpid)
         finally:
             slot.close()
+        if watch["timed_out"] or watch["output_exceeded"] or not _judge_finished(watch):
+            self._kill_judge()  # it may be stuck waiting on the candidate: start a fresh one
         result = verdict.classify(job, watch, timeout)
         result["duration_s"] = round(time.monotonic() - started, 4)
         return result
 
     def between_jobs(self) -> None:
-        """Clean up after the last job and fork the next pair (called after replying)."""
+        """Clean up after the last job and fork the next candidate (called after replying)."""
         self.cleanup()
         self.slot = self.prepare()
 
@@ -75,22 +80,38 @@ class Supervisor:
         chan_judge, chan_candidate = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        report_r, report_w = os.pipe()
-        job_r, job_w = os.pipe()
         try:
             cpid = self._fork_candidate([chan_candidate.fileno(), out_w, err_w])
         finally:
             chan_candidate.close()
             os.close(out_w)
             os.close(err_w)
-        gc.freeze()
-        jpid = os.fork()
-        if jpid == 0:
-            _become_judge(job_r, chan_judge.fileno(), report_w)
-        chan_judge.close()
-        os.close(report_w)
-        os.close(job_r)
-        return Slot(cpid, jpid, job_w, report_r, out_r, err_r)
+        return Slot(cpid, chan_judge, out_r, err_r)
+
+    def _hand_to_judge(self, slot: Slot, job: dict) -> None:
+        report_r, report_w = os.pipe()
+        job_r, job_w = os.pipe()
+        slot.report_r = report_r
+        fds = [slot.channel.fileno(), report_w, job_r]
+        try:
+            try:
+                socket.send_fds(self.judge_ctl, [b"job"], fds)
+            except OSError:  # the judge died (a previous candidate killed it)
+                self._kill_judge()
+                self.judge_pid, self.judge_ctl = _spawn_judge()
+                socket.send_fds(self.judge_ctl, [b"job"], fds)
+        finally:
+            os.close(report_w)
+            os.close(job_r)
+        _send_job(job_w, job)
+
+    def _kill_judge(self) -> None:
+        try:
+            os.kill(self.judge_pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.judge_ctl.close()
+        self.judge_pid = -1
 
     def _fork_candidate(self, fds: list[int]) -> int:
         try:
@@ -114,10 +135,11 @@ class Supervisor:
         self.template_pid, self.ctl = template.spawn(self.scratch[0])
 
     def cleanup(self) -> None:
-        """Kill every process but the template, reap them and wipe the scratch directories."""
+        """Kill every process but template and judge, reap them, wipe the scratch directories."""
         statuses: dict[int, int] = {}
+        keep = {self.template_pid, self.judge_pid}
         for _ in range(200):
-            victims = [p for p in _descendants() if p != self.template_pid]
+            victims = [p for p in _descendants() if p not in keep]
             for pid in victims:
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -127,15 +149,49 @@ class Supervisor:
             if not victims:
                 break
             time.sleep(0.001)
-        if self.template_pid in statuses:  # it died: start a fresh one for the next job
+        if self.template_pid in statuses or not _continue(self.template_pid):
             self._respawn_template()
-        else:
-            try:
-                os.kill(self.template_pid, signal.SIGCONT)  # undo a SIGSTOP from a candidate
-            except ProcessLookupError:
-                self._respawn_template()
+        if self.judge_pid in statuses or not _continue(self.judge_pid):
+            if self.judge_pid > 0:
+                self._kill_judge()
+            self.judge_pid, self.judge_ctl = _spawn_judge()
         for directory in self.scratch:
             _wipe(directory)
+
+
+def _continue(pid: int) -> bool:
+    """SIGCONT (undo a candidate's SIGSTOP); False if the process is gone."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, signal.SIGCONT)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _judge_finished(watch: dict) -> bool:
+    ends = ("done", "load_error", "setup_error", "exit", "gone", "protocol", "judge_error")
+    return any(e.get("event") in ends for e in watch["events"])
+
+
+def _spawn_judge() -> tuple[int, socket.socket]:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    gc.freeze()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            keep = theirs.fileno()
+            os.closerange(3, keep)
+            os.closerange(keep + 1, 65536)
+            judge.serve(theirs)
+        finally:
+            os._exit(1)
+    theirs.close()
+    return pid, ours
 
 
 def _send_job(job_w: int, job: dict) -> None:
@@ -146,30 +202,6 @@ def _send_job(job_w: int, job: dict) -> None:
     except BrokenPipeError:  # the judge is gone; the watch reports it
         pass
     os.close(job_w)
-
-
-def _become_judge(job_r: int, channel: int, report_w: int) -> None:
-    try:
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(null, fd)
-        keep = {channel, report_w, job_r}
-        for fd in range(3, 1024):
-            if fd not in keep:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        chunks = []
-        while True:
-            chunk = os.read(job_r, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        if chunks:
-            judge.run(json.loads(b"".join(chunks)), channel, report_w)
-    finally:
-        os._exit(1)
 
 
 def _watch(slot: Slot, deadline: float, limits: dict) -> dict:

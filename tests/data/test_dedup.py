@@ -19,6 +19,7 @@ def test_exact_dedup_ignores_whitespace_only_changes():
     step = ExactDedup()
     assert len(list(step.run(recs))) == 2
     assert step.stats["dropped:exact_duplicate"] == 1
+    assert step.duplicates == {0: [1]}
 
 
 def test_near_dedup_drops_a_renamed_and_recommented_copy():
@@ -65,7 +66,8 @@ def test_near_dedup_reads_several_fields_of_sft_records():
 
 def test_signature_jaccard_estimates_true_jaccard():
     hasher = MinHasher(num_perm=256)
-    a, b = (STDLIB / "encodings/cp1252.py").read_text(), (STDLIB / "encodings/cp1250.py").read_text()
+    a = (STDLIB / "encodings/cp1252.py").read_text()
+    b = (STDLIB / "encodings/cp1250.py").read_text()
     sa, sb = set(hasher.shingles(a).tolist()), set(hasher.shingles(b).tolist())
     true = len(sa & sb) / len(sa | sb)
     est = signature_jaccard(hasher.signature(a), hasher.signature(b))

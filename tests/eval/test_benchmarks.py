@@ -78,7 +78,7 @@ def test_jsonl_benchmark_reads_asserts_and_references(tmp_path):
     (t,) = load_tasks("jsonl", {"path": str(path)})
     assert t.code_prefix == "def add(a, b):\n"
     assert t.canonical_solution == "def add(a, b):\n    return a + b\n"
-    assert t.job("j", "x", 1.0).entry_point is None  # assert lines need no check()
+    assert t.job("j", "x", 1.0).tests == ["assert add(1, 2) == 3"]
 
 
 def test_jsonl_row_without_tests_names_the_row(tmp_path):

@@ -64,15 +64,16 @@ def test_skipped_rows_are_counted_in_the_summary(tmp_path, sandbox_pool):
     assert summary["samples_skipped"] == {"unknown task_id": 1, "missing completion": 1}
 
 
-def test_mbpp_references_fail_only_the_known_broken_tasks(tmp_path, sandbox_pool):
-    # Of MBPP's reference solutions exactly 123, 367 and 927 fail their own tests (data README).
-    wanted = {f"Mbpp/{i}" for i in (*range(118, 128), *range(364, 370))}
+def test_mbpp_references_pass_except_the_slow_one(tmp_path, sandbox_pool):
+    # 126 defines ``sum`` (shadowing the builtin), 367 needs its setup after the candidate; 123
+    # is a brute-force reference that needs well over 5 s.
+    wanted = {f"Mbpp/{i}" for i in (*range(120, 128), 366, 367)}
     tasks = [t for t in load_tasks("mbpp") if t.task_id in wanted]
     rows = [{"task_id": t.task_id, "solution": t.canonical_solution} for t in tasks]
     summary = evaluate_samples(_config(tmp_path, _write(tmp_path / "s.jsonl", rows), k=[1],
                                        codebleu=False), pool=sandbox_pool, tasks=tasks)
     failing = {t for t, row in summary["per_task"].items() if row["correct"] == 0}
-    assert failing == {"Mbpp/123", "Mbpp/367"}
+    assert failing == {"Mbpp/123"} and summary["status_counts"]["timeout"] == 1
 
 
 def test_user_jsonl_tasks_with_assert_lines(tmp_path, sandbox_pool):
@@ -89,3 +90,17 @@ def test_user_jsonl_tasks_with_assert_lines(tmp_path, sandbox_pool):
     results = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().split("\n")
                if x]
     assert [(r["tests_passed"], r["tests_total"]) for r in results] == [(2, 2), (1, 2)]
+
+
+def test_evaluate_pass_at_k_metric_is_a_code_eval_drop_in():
+    import evaluate
+
+    from codetune.paths import PACKAGE_DIR
+
+    metric = evaluate.load(str(PACKAGE_DIR / "eval" / "metrics" / "pass_at_k"))
+    scores, results = metric.compute(
+        predictions=[["def add(a, b):\n    return a + b", "def add(a, b):\n    return a - b"]],
+        references=["assert add(1, 2) == 3"], k=[1, 2], timeout=5.0)
+    assert scores == {"pass@1": 0.5, "pass@2": 1.0}
+    assert [r["passed"] for _, r in results[0]] == [True, False]
+

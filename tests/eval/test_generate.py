@@ -69,3 +69,22 @@ def test_sampling_many_at_temperature_zero_is_an_error(model_and_tokenizer):
 def test_k_above_n_is_rejected_before_loading_a_model(tmp_path):
     with pytest.raises(CodetuneError, match=r"pass@10 needs at least 10 samples.*n=1"):
         evaluate_model(EvalConfig(model=str(tmp_path), n=1, k=[1, 10]))
+
+
+def test_chat_format_samples_every_task_n_times(tiny_model_dir):
+    import torch
+
+    from codetune.eval.run import generate_samples
+    from codetune.eval.tasks import load_tasks
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        config = EvalConfig(model=str(tiny_model_dir), prompt_format="instruct", n=2, k=[1],
+                            temperature=1.0, max_new_tokens=8)
+        samples = generate_samples(config, load_tasks("mbpp", {"limit": 2}))
+    finally:
+        torch.set_num_threads(threads)
+    assert [(s.task_id, s.completion_id) for s in samples] == [
+        ("Mbpp/11", 0), ("Mbpp/11", 1), ("Mbpp/12", 0), ("Mbpp/12", 1)]
+    assert all(s.raw is not None and isinstance(s.program, str) for s in samples)

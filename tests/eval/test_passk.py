@@ -72,3 +72,13 @@ def test_parse_ks_sorts_and_rejects_garbage():
         parse_ks("1,ten")
     with pytest.raises(CodetuneError, match=">= 1"):
         parse_ks([0])
+
+
+def test_evaluate_pass_at_k_counts_config_needs_no_execution():
+    import evaluate
+
+    from codetune.paths import PACKAGE_DIR
+
+    metric = evaluate.load(str(PACKAGE_DIR / "eval" / "metrics" / "pass_at_k"), "counts")
+    scores = metric.compute(num_samples=[10, 4], num_correct=[3, 0], k=[1, 5])
+    assert scores == {"pass@1": pytest.approx(0.15), "pass@5": None}

@@ -20,7 +20,8 @@ def comment_tasks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wiring is tested on non-constant rewards. One task's function is wrong (2 of 4 tests pass).
     """
     rows = [
-        {"task_id": "t0", "prompt": "def add(a, b):\n    return a + b\n# note:", "tests": ADD_TESTS},
+        {"task_id": "t0", "prompt": "def add(a, b):\n    return a + b\n# note:",
+         "tests": ADD_TESTS},
         {"task_id": "t1", "prompt": "def add(a, b):\n    return a * b if a == 2 else a + b\n#",
          "tests": ADD_TESTS},
         {"task_id": "t2", "prompt": "def add(a, b):\n    return b + a\n# ok:", "tests": ADD_TESTS},

@@ -60,8 +60,8 @@ def test_while_to_for_undoes_for_to_while():
 
 
 def test_for_to_while_refuses_loops_with_continue():
-    code = "def f(n):\n    s = 0\n    for i in range(n):\n        if i % 2:\n            continue\n" \
-           "        s += i\n    return s\n"
+    code = ("def f(n):\n    s = 0\n    for i in range(n):\n        if i % 2:\n"
+            "            continue\n        s += i\n    return s\n")
     assert augment(code, "for_to_while", random.Random(0)).reason == "not_applicable"
 
 
@@ -93,3 +93,27 @@ def test_dead_code_goes_after_the_docstring():
     out = augment(code, "dead_code", random.Random(3)).code
     assert out is not None and out.index('"""Doc."""') < out.index("return") and \
         out.splitlines()[1].strip() == '"""Doc."""'
+
+
+def test_grammar_registry_parses_every_shipped_language():
+    assert parses("class A { int f() { return 1; } }", "java")
+    assert parses("int f(int a) { return a + 1; }", "cpp")
+    assert parses("const f = (a) => a + 1;", "js")
+    assert not parses("int f( { return", "cpp")
+
+
+def test_grammars_are_pluggable_by_module_function():
+    from codetune.data.augment.grammars import GRAMMARS, register_grammar
+
+    register_grammar("python_again", "tree_sitter_python:language")
+    try:
+        assert parses("x = 1\n", "python_again")
+    finally:
+        GRAMMARS.pop("python_again")
+
+
+def test_unknown_language_is_a_codetune_error():
+    from codetune.errors import CodetuneError
+
+    with pytest.raises(CodetuneError, match="registered grammars"):
+        parses("x", "cobol")

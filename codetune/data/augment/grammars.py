@@ -7,6 +7,7 @@ the ``module:function`` that returns its language pointer (the tree-sitter 0.22+
 from __future__ import annotations
 
 import importlib
+import warnings
 from collections.abc import Iterator
 from functools import cache
 
@@ -75,7 +76,9 @@ def parses(code: str, lang: str = "python") -> bool:
         return False
     if canonical(lang) == "python":
         try:
-            compile(code, "<augmented>", "exec", dont_inherit=True)
+            with warnings.catch_warnings():  # e.g. invalid escape sequences in real code
+                warnings.simplefilter("ignore")
+                compile(code, "<augmented>", "exec", dont_inherit=True)
         except (SyntaxError, ValueError):
             return False
     return True

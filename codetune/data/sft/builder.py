@@ -34,7 +34,7 @@ def load_records(cfg: SFTRecipe, report: SFTReport) -> list[dict]:
     if cfg.dedup.near:
         steps.append(NearDedup(text_key="code", threshold=cfg.dedup.threshold,
                                num_perm=cfg.dedup.num_perm, ngram=cfg.dedup.ngram,
-                               seed=cfg.dedup.seed, fn_weight=cfg.dedup.fn_weight))
+                               seed=cfg.dedup.seed))
     if cfg.decontaminate.enabled:
         steps.append(Decontaminate(text_key=["text", "docstring", "code"],
                                    benchmarks=cfg.decontaminate.benchmarks,

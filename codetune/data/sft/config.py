@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from codetune.data.recipe import DecontamConfig, DedupConfig
 from codetune.sandbox.config import SandboxConfig
 
 TASKS = ("generate", "explain", "fix", "translate")
@@ -66,6 +65,33 @@ class FixConfig:
 
 
 @dataclass
+class SFTDedupConfig:
+    """Dedup of the source records (before augmentation: variants are near-dups by design)."""
+
+    exact: bool = field(default=True, metadata={
+        "help": "Drop records whose whitespace-normalized code was seen before."})
+    near: bool = field(default=True, metadata={"help": "MinHash-LSH near dedup of the code."})
+    threshold: float = field(default=0.9, metadata={
+        "help": "Estimated Jaccard of token 5-gram sets at/above which records are near-dups."})
+    num_perm: int = field(default=256, metadata={"help": "MinHash permutations."})
+    ngram: int = field(default=5, metadata={"help": "Tokens per shingle."})
+    seed: int = field(default=42, metadata={"help": "MinHash seed (fixed: deterministic runs)."})
+
+
+@dataclass
+class SFTDecontamConfig:
+    """Drop records sharing a long word n-gram with benchmark prompts/solutions."""
+
+    enabled: bool = field(default=True, metadata={"help": "Run decontamination."})
+    benchmarks: list[str] = field(default_factory=lambda: [
+        "humaneval", "codetune.data.sft.sources:mbpp_heldout_texts"], metadata={
+        "help": "Benchmark names or package.module:function; MBPP's train split (601-974) is "
+                "an SFT source, so only its held-out tasks (1-600) are checked by default."})
+    ngram: int = field(default=10, metadata={"help": "Word n-gram length."})
+    min_matches: int = field(default=1, metadata={"help": "Shared n-grams needed to drop."})
+
+
+@dataclass
 class MixtureConfig:
     """How many samples of each task end up in the dataset."""
 
@@ -97,9 +123,8 @@ class SFTRecipe:
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     fix: FixConfig = field(default_factory=FixConfig)
     mixture: MixtureConfig = field(default_factory=MixtureConfig)
-    dedup: DedupConfig = field(default_factory=lambda: DedupConfig(threshold=0.9))
-    decontaminate: DecontamConfig = field(default_factory=lambda: DecontamConfig(benchmarks=[
-        "humaneval", "codetune.data.sft.sources:mbpp_heldout_texts"]))
+    dedup: SFTDedupConfig = field(default_factory=SFTDedupConfig)
+    decontaminate: SFTDecontamConfig = field(default_factory=SFTDecontamConfig)
     verify: bool = field(default=True, metadata={
         "help": "Run samples that have tests in the sandbox (required for fix samples)."})
     verify_batch_size: int = field(default=64, metadata={

@@ -3,6 +3,7 @@ recipe (``config.yaml``), ``report.json`` and a human-readable ``preview.jsonl``
 
 from __future__ import annotations
 
+import shutil
 import zlib
 from pathlib import Path
 
@@ -56,6 +57,9 @@ def write_dataset(samples: list[dict], cfg: SFTRecipe, report: SFTReport) -> Pat
         save_config(cfg, tmp)
         atomic_write_json(tmp / "report.json", report.to_dict())
         write_jsonl(tmp / "preview.jsonl", samples[:PREVIEW_ROWS])
+        log_file = out.with_name(out.name + ".log")
+        if log_file.exists():  # the CLI logs the whole build beside the output; keep a copy
+            shutil.copyfile(log_file, tmp / "run.log")
     report.print()
     log.info("sft: wrote %d samples to %s", len(samples), out)
     return out

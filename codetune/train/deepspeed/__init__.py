@@ -74,8 +74,8 @@ def validate_deepspeed(spec: str, args, model_config) -> dict:
     from deepspeed.runtime.config import DeepSpeedConfig
 
     path = resolve_deepspeed(spec)
-    config = filled_config(path, args, model_config)
     try:
+        config = filled_config(path, args, model_config)
         DeepSpeedConfig(config)
     except Exception as exc:  # DeepSpeed raises assorted types for a bad config
         raise CodetuneError(f"{path}: invalid DeepSpeed config ({exc})") from None

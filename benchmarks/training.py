@@ -1,0 +1,192 @@
+"""Training benchmark: packed vs unpacked SFT throughput; peak memory of full vs LoRA vs QLoRA.
+
+    .venv/bin/python benchmarks/training.py                 # CPU: 2m model (speed), 30m (memory)
+    python benchmarks/training.py --profile gpu             # GPU: 125m model, bf16
+
+Useful tokens are the non-pad tokens of the tokenized dataset (the same for both modes); one
+epoch over the same MBPP-train SFT examples, so tokens/s compares wall time for the same work.
+Peak memory is measured in a fresh process per method: max RSS (CPU) or max CUDA allocated (GPU).
+Writes benchmarks/results/training{,-gpu}.md/.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+PROFILES = {
+    "cpu": dict(speed_size="2m", memory_size="30m", examples=160, max_length=512,
+                unpacked_batch=8, packed_batch=2, memory_steps=3, vocab=4000),
+    "gpu": dict(speed_size="125m", memory_size="125m", examples=374, max_length=1024,
+                unpacked_batch=16, packed_batch=4, memory_steps=10, vocab=8000),
+}
+
+
+def build_assets(work: Path, profile: dict) -> dict[str, str]:
+    """Tokenizer, random-init models and an MBPP-train prompt/completion JSONL under ``work``."""
+    from codetune.data.tokenizer import read_texts, stdlib_python_files, train_tokenizer
+    from codetune.models import ModelInitConfig, init_model
+    from codetune.paths import shared_data_dir
+
+    tok_dir = work / "tokenizer"
+    train_tokenizer(read_texts(stdlib_python_files()[:600]), tok_dir, vocab_size=profile["vocab"])
+    models = {}
+    for size in {profile["speed_size"], profile["memory_size"]}:
+        models[size] = str(init_model(ModelInitConfig(tokenizer=str(tok_dir), size=size,
+                                                      output_dir=str(work / f"model-{size}"))))
+    rows = []
+    with open(shared_data_dir() / "mbpp.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            task = json.loads(line)
+            if 601 <= task["task_id"] <= 974:  # MBPP's train split
+                prompt = f"{task['text']}\n{task['test_list'][0]}\n"
+                rows.append({"prompt": prompt, "completion": task["code"].replace("\r\n", "\n")})
+    data = work / "mbpp_sft.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows[: profile["examples"]]))
+    return {"data": str(data), **models}
+
+
+def worker(args: argparse.Namespace) -> None:
+    """One SFT run in this process; prints a JSON line with its measurements."""
+    import torch
+
+    from codetune.train import SFTRunConfig, TrainSettings
+    from codetune.train.sft import build_sft_trainer
+
+    cuda = torch.cuda.is_available()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    settings = TrainSettings(learning_rate=1e-4, per_device_train_batch_size=args.batch,
+                             max_steps=args.steps, logging_steps=10**6, save_steps=10**6,
+                             warmup_steps=0)
+    config = SFTRunConfig(model=args.model, dataset=args.data, output_dir=args.out,
+                          method=args.method, packing=args.packing, max_length=args.max_length,
+                          train=settings)
+    setup = build_sft_trainer(config)
+    trainer = setup.trainer
+    useful = sum(len(ids) for ids in trainer.train_dataset["input_ids"])
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    start = time.perf_counter()
+    trainer.train()
+    seconds = time.perf_counter() - start
+    steps = trainer.state.global_step
+    print(json.dumps({
+        "method": args.method, "packing": args.packing, "steps": steps, "seconds": seconds,
+        "useful_tokens": useful if args.steps <= 0 else None,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_before_model_mb": rss_before / 1024,
+        "peak_cuda_mb": torch.cuda.max_memory_allocated() / 2**20 if cuda else None,
+        "trainable_params": sum(p.numel() for p in trainer.model.parameters() if p.requires_grad),
+    }))
+
+
+def run_worker(**kw) -> dict:
+    cmd = [sys.executable, __file__, "--worker"]
+    for key, value in kw.items():
+        if isinstance(value, bool):
+            cmd += [f"--{key}"] if value else []
+        else:
+            cmd += [f"--{key}", str(value)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(f"worker failed: {' '.join(cmd)}\n{proc.stderr[-3000:]}")
+    return json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("{")][-1])
+
+
+def measure(profile_name: str, work: Path) -> dict:
+    profile = PROFILES[profile_name]
+    assets = build_assets(work, profile)
+    speed_model, mem_model = assets[profile["speed_size"]], assets[profile["memory_size"]]
+    common = dict(data=assets["data"], max_length=profile["max_length"], method="full")
+    throughput = {}
+    for packing in (False, True):
+        batch = profile["packed_batch"] if packing else profile["unpacked_batch"]
+        r = run_worker(model=speed_model, out=work / f"speed-{packing}", packing=packing,
+                       batch=batch, steps=-1, **common)
+        r["useful_tokens_per_s"] = r["useful_tokens"] / r["seconds"]
+        throughput["packed" if packing else "unpacked"] = r
+    memory = {}
+    for method in ("full", "lora", "qlora"):
+        memory[method] = run_worker(**{**common, "method": method}, model=mem_model,
+                                    out=work / f"mem-{method}", packing=True,
+                                    batch=profile["packed_batch"], steps=profile["memory_steps"])
+    return {"profile": profile_name, "settings": profile, "throughput": throughput,
+            "memory": memory, "speedup_packed": throughput["packed"]["useful_tokens_per_s"]
+            / throughput["unpacked"]["useful_tokens_per_s"], "machine": machine()}
+
+
+def machine() -> dict:
+    import torch
+
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+            "load_avg_1m": os.getloadavg()[0]}
+
+
+def write_report(result: dict, stem: str) -> None:
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
+    t, m, s = result["throughput"], result["memory"], result["settings"]
+    mem_key = "peak_cuda_mb" if result["machine"]["gpu"] else "peak_rss_mb"
+    lines = [
+        f"# Training benchmark ({result['profile']})", "",
+        f"Machine: {result['machine']}", "",
+        f"## Packed vs unpacked SFT ({s['speed_size']} model, {s['examples']} MBPP-train "
+        f"examples, max_length {s['max_length']}, one epoch)", "",
+        "| mode | batch | seconds | useful tokens | useful tokens/s |", "|---|---|---|---|---|",
+    ]
+    for mode in ("unpacked", "packed"):
+        r = t[mode]
+        batch = s["packed_batch"] if mode == "packed" else s["unpacked_batch"]
+        lines.append(f"| {mode} | {batch} | {r['seconds']:.1f} | {r['useful_tokens']} | "
+                     f"{r['useful_tokens_per_s']:.0f} |")
+    lines += ["", f"Packed / unpacked: **{result['speedup_packed']:.2f}x** (target >= 1.5x)", "",
+              f"## Peak memory, {s['memory_size']} model, {s['memory_steps']} packed steps", "",
+              f"| method | trainable params | {mem_key} | seconds |", "|---|---|---|---|"]
+    for method in ("full", "lora", "qlora"):
+        r = m[method]
+        lines.append(f"| {method} | {r['trainable_params']:,} | {r[mem_key]:.0f} | "
+                     f"{r['seconds']:.1f} |")
+    (out / f"{stem}.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=list(PROFILES), default=None)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    for name in ("model", "data", "out", "method"):
+        parser.add_argument(f"--{name}")
+    parser.add_argument("--packing", action="store_true")
+    for name in ("batch", "steps", "max_length"):
+        parser.add_argument(f"--{name}", type=int)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args)
+        return
+    import torch
+
+    profile = args.profile or ("gpu" if torch.cuda.is_available() else "cpu")
+    with tempfile.TemporaryDirectory(prefix="codetune-bench-") as work:
+        result = measure(profile, Path(work))
+    write_report(result, "training" if profile == "cpu" else f"training-{profile}")
+    print((ROOT / "benchmarks" / "results" / "training.md").read_text()
+          if profile == "cpu" else json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Shipped DeepSpeed configs fill and validate (DeepSpeedConfig) without launching anything."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from transformers import LlamaConfig, TrainingArguments
+
+from codetune.errors import CodetuneError
+from codetune.train.deepspeed import validate_deepspeed
+
+
+def _args(tmp_path, **kw) -> TrainingArguments:
+    return TrainingArguments(output_dir=str(tmp_path), use_cpu=True, max_steps=10,
+                             per_device_train_batch_size=4, gradient_accumulation_steps=2, **kw)
+
+
+@pytest.mark.parametrize("stage", ["zero2", "zero3"])
+def test_shipped_config_validates_with_every_auto_filled(stage, tmp_path):
+    config = validate_deepspeed(stage, _args(tmp_path, max_grad_norm=0.5),
+                                LlamaConfig(hidden_size=128))
+    assert config["zero_optimization"]["stage"] == int(stage[-1])
+    assert config["train_batch_size"] == 8 and config["gradient_clipping"] == 0.5
+    assert "auto" not in json.dumps(config)
+
+
+def test_inconsistent_batch_sizes_are_rejected(tmp_path):
+    bad = tmp_path / "ds.json"
+    bad.write_text(json.dumps({"train_batch_size": 7, "train_micro_batch_size_per_gpu": 4,
+                               "gradient_accumulation_steps": 1,
+                               "zero_optimization": {"stage": 2}}))
+    with pytest.raises(CodetuneError, match="ds.json"):
+        validate_deepspeed(str(bad), _args(tmp_path), LlamaConfig(hidden_size=128))
+
+
+def test_unknown_config_name_is_a_one_line_error(tmp_path):
+    with pytest.raises(CodetuneError, match="use zero2, zero3 or a JSON file"):
+        validate_deepspeed("zero4", _args(tmp_path), LlamaConfig(hidden_size=128))
