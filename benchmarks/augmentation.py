@@ -66,6 +66,49 @@ def raw_reparse(units: list[dict], problems: list[dict]) -> tuple[dict, float]:
     return dict(stats), calls / (time.perf_counter() - start)
 
 
+DOCTEST_MODULES = ("statistics", "fractions", "difflib", "_pydecimal")
+
+
+def _failed_doctests(module, code: str, tests: list) -> set[str]:
+    import doctest
+    import types
+
+    mod = types.ModuleType(f"{module.__name__}_aug")
+    mod.__file__ = module.__file__
+    exec(compile(code, module.__file__, "exec"), mod.__dict__)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    return {t.name for t in tests
+            if runner.run(doctest.DocTest(t.examples, dict(mod.__dict__), t.name, t.filename,
+                                          t.lineno, t.docstring), out=lambda s: None).failed}
+
+
+def stdlib_doctests(seeds: int = 3) -> dict:
+    """Each augmentation applied to whole stdlib modules; their original doctests re-run on them.
+
+    Trusted code (the interpreter's own library), so it runs in-process via ``doctest``; only
+    doctests that pass on the unmodified source re-executed the same way are counted.
+    """
+    import doctest
+    import importlib
+    import inspect
+
+    table: dict[str, dict[str, int]] = defaultdict(lambda: {"runs": 0, "passed": 0})
+    for name_ in DOCTEST_MODULES:
+        module = importlib.import_module(name_)
+        source = inspect.getsource(module)
+        tests = [t for t in doctest.DocTestFinder().find(module) if t.examples]
+        baseline = _failed_doctests(module, source, tests)
+        tests = [t for t in tests if t.name not in baseline]
+        for name in AUGMENTATIONS:
+            for seed in range(seeds):
+                out = augment(source, name, random.Random(seed))
+                if out.code is None:
+                    break
+                table[name]["runs"] += 1
+                table[name]["passed"] += not _failed_doctests(module, out.code, tests)
+    return dict(table)
+
+
 def chained(code: str, rng: random.Random, tests: str) -> tuple[str | None, list[str]]:
     names = list(AUGMENTATIONS)
     rng.shuffle(names)
@@ -133,6 +176,11 @@ def render(res: dict) -> str:
     for kind, s in sorted(res["execution"].items()):
         if not kind.startswith("bug:") and kind != "original":
             lines.append(f"| {kind} | {s['runs']} | {s['share']:.2%} |")
+    lines += ["", "Whole stdlib modules (" + ", ".join(DOCTEST_MODULES) + ") augmented, their "
+              "original doctests re-run on the result (module-seed runs where all pass):", "",
+              "| augmentation | module runs | all doctests pass |", "|---|---:|---:|"]
+    for kind, s in sorted(res["stdlib_doctests"].items()):
+        lines.append(f"| {kind} | {s['runs']} | {s['share']:.2%} |")
     lines += ["", f"Scope-aware augmentations overall: **{res['semantic_pass_share']:.2%}** "
               f"(baseline naive regex renamer: {res['baseline_pass_share']:.2%}).", "",
               "## Injected bugs caught by the tests (original passes, mutant fails >= 1 test)",
@@ -162,7 +210,8 @@ def main() -> None:
     problems = list(mbpp(SFTSourceConfig(kind="mbpp", max_records=args.limit)))
     reparse, calls_per_s = raw_reparse(units, problems)
     execution, jobs_per_s, n_jobs = run_sandbox(problems)
-    for table, key in ((reparse, "reparse"), (execution, "passed")):
+    doctests = stdlib_doctests()
+    for table, key in ((reparse, "reparse"), (execution, "passed"), (doctests, "passed")):
         for s in table.values():
             denom = s.get("outputs", s.get("runs", 0))
             s["share"] = s[key] / denom if denom else 0.0
@@ -173,7 +222,7 @@ def main() -> None:
            "reparse_outputs": sum(s["outputs"] for s in reparse.values()),
            "reparse_share": sum(s["reparse"] for s in reparse.values()) /
            max(1, sum(s["outputs"] for s in reparse.values())),
-           "execution": execution,
+           "execution": execution, "stdlib_doctests": doctests,
            "semantic_pass_share": _share(aug),
            "baseline_pass_share": execution["baseline:naive_regex_rename"]["share"],
            "bug_catch_share": 1 - _share(bugs),

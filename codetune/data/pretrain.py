@@ -111,6 +111,11 @@ def _drop_reasons(batch: dict[str, list], filters: list) -> dict[str, list]:
 def _build(recipe: PretrainRecipe, sources: list[Source], tmp: Path) -> dict:
     import datasets
 
+    from codetune.console import is_quiet
+
+    if is_quiet():
+        datasets.disable_progress_bars()
+
     work = tmp / "_work"
     features = datasets.Features({k: datasets.Value("string") for k in (
         "id", "path", "source", "language", "text")} | {"size_bytes": datasets.Value("int64")})

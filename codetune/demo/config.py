@@ -37,7 +37,8 @@ class DemoConfig:
     sft_four_task_samples: int = field(default=200, metadata={
         "help": "generate/explain/fix/translate samples from `codetune data sft`."})
     sft_steps: int = field(default=250, metadata={"help": "SFT optimizer steps."})
-    sft_batch: int = field(default=16, metadata={"help": "SFT sequences per step."})
+    sft_batch: int = field(default=2, metadata={
+        "help": "Packed 512-token rows per SFT step (~7 task examples each)."})
     sft_learning_rate: float = field(default=1e-3, metadata={"help": "SFT peak LR (cosine)."})
     # 4. reward model
     rm_tasks: int = field(default=48, metadata={"help": "RL-only tasks mined for RM pairs."})
@@ -67,7 +68,7 @@ def quick_config() -> DemoConfig:
     return DemoConfig(
         stdlib_files=60, vocab_size=1200, block_size=128, sft_tasks=600, rl_tasks=64,
         eval_tasks=40, eval_other_tasks=20, model_size="2m", pretrain_steps=12, pretrain_batch=4,
-        pretrain_eval_every=6, sft_four_task_samples=40, sft_steps=30, sft_batch=8, rm_tasks=8,
+        pretrain_eval_every=6, sft_four_task_samples=40, sft_steps=30, sft_batch=1, rm_tasks=8,
         rm_samples_per_task=2, rm_steps=4, grpo_steps=3, grpo_prompts_per_step=2,
         grpo_generations=4, max_new_tokens=32, passk_tasks=8, passk_n=2, humaneval_limit=4,
         mbpp_limit=4)

@@ -7,7 +7,8 @@ from typing import Any
 
 from codetune.eval.codebleu import COMPONENTS
 
-COMPONENT_LABELS = {"codebleu": "CodeBLEU", "ngram_match_score": "n-gram",
+COMPONENT_LABELS = {"codebleu": "CodeBLEU", "codebleu_strict": "CodeBLEU (strict)",
+                    "ngram_match_score": "n-gram",
                     "weighted_ngram_match_score": "weighted n-gram",
                     "syntax_match_score": "syntax (AST)", "dataflow_match_score": "data-flow"}
 
@@ -25,9 +26,11 @@ def _grouped_bars(ax, groups: list[str], series: dict[str, list[float]]) -> None
     width = 0.8 / max(len(series), 1)
     for i, (name, values) in enumerate(series.items()):
         xs = [g + (i - (len(series) - 1) / 2) * width for g in range(len(groups))]
-        bars = ax.bar(xs, values, width, label=name)
-        ax.bar_label(bars, labels=[f"{v:.3f}" for v in values], fontsize=7, padding=1)
+        bars = ax.bar(xs, values, width, label=name)  # NaN: the run has no such value
+        ax.bar_label(bars, labels=["" if v != v else f"{v:.3f}" for v in values], fontsize=7,
+                     padding=1)
     ax.set_xticks(range(len(groups)), groups)
+    ax.set_xlim(-0.5, len(groups) - 0.5)
     ax.set_ylim(0, 1.05)
     ax.legend(fontsize=8)
 
@@ -37,8 +40,9 @@ def plot_pass_at_k(runs: list[dict[str, Any]], path: Path) -> Path:
     plt = _pyplot()
     groups = sorted({f"{r['benchmark']} {k}" for r in runs for k in r["pass_at_k"]},
                     key=lambda g: (g.split()[0], int(g.split("@")[1])))
-    series = {r["label"]: [r["pass_at_k"].get(g.split()[1], 0.0)
-                           if r["benchmark"] == g.split()[0] else 0.0 for g in groups]
+    nan = float("nan")
+    series = {r["label"]: [r["pass_at_k"].get(g.split()[1], nan)
+                           if r["benchmark"] == g.split()[0] else nan for g in groups]
               for r in runs}
     fig, ax = plt.subplots(figsize=(max(5, 1.6 * len(groups) * max(1, len(runs) / 2)), 3.8))
     _grouped_bars(ax, groups, series)

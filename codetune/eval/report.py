@@ -14,6 +14,10 @@ from codetune.errors import CodetuneError
 from codetune.eval.codebleu import COMPONENTS
 from codetune.eval.plots import COMPONENT_LABELS, plot_codebleu, plot_pass_at_k, plot_task_grid
 
+CODEBLEU_NOTE = ("Executed programs vs reference programs, corpus level. The `codebleu` package "
+                 "(0.7.0) counts a data-flow match of 0 as 1 in its weighted sum; *strict* "
+                 "takes the data-flow component as it is.\n")
+
 
 def load_run(run_dir: str | os.PathLike) -> dict[str, Any]:
     """The ``summary.json`` of an eval output dir (``label`` defaults to the dir name)."""
@@ -85,7 +89,7 @@ def _pass_table(runs: list[dict[str, Any]]) -> str:
 
 
 def _codebleu_table(runs: list[dict[str, Any]]) -> str:
-    keys = ["codebleu", *COMPONENTS]
+    keys = ["codebleu", "codebleu_strict", *COMPONENTS]
     rows = [[r["label"], *[_fmt(r["codebleu"].get(k)) for k in keys]] for r in runs]
     return _table(["run", *[COMPONENT_LABELS[k] for k in keys]], rows)
 
@@ -143,8 +147,8 @@ def write_report(run_dirs: Sequence[str | os.PathLike], out_dir: str | os.PathLi
     scored = [r for r in runs if "codebleu" in r.get("codebleu", {})]
     if scored:
         plot_codebleu(scored, out / "codebleu.png")
-        parts += ["## CodeBLEU vs canonical solutions\n", _codebleu_table(scored) + "\n",
-                  "![CodeBLEU](codebleu.png)\n"]
+        parts += ["## CodeBLEU vs canonical solutions\n", CODEBLEU_NOTE,
+                  _codebleu_table(scored) + "\n", "![CodeBLEU](codebleu.png)\n"]
     notes = _warnings(runs)
     if notes:
         parts += ["## Notes\n", "\n".join(notes) + "\n"]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from codetune.console import log
-from codetune.eval.codebleu import codebleu_score
+from codetune.eval.codebleu import COMPONENTS, codebleu_score
 from codetune.eval.execution import SampleResult
 from codetune.eval.passk import overall_pass_at_k, per_task_pass_at_k
 from codetune.eval.samples import Sample
@@ -31,6 +31,9 @@ def codebleu_summary(samples: Sequence[Sample], tasks: dict[str, Task]) -> dict[
     if not pairs:
         return {"skipped": "no task has a canonical_solution"}
     scores = codebleu_score([p for p, _ in pairs], [r for _, r in pairs], "python")
+    # codebleu 0.7.0 sums ``theta * (dataflow or 1)``: a data-flow match of 0 counts as 1, so
+    # unrelated code still scores >= 0.25. ``codebleu_strict`` takes the component as it is.
+    scores["codebleu_strict"] = 0.25 * sum(scores[k] for k in COMPONENTS)
     scores["pairs"] = len(pairs)
     return scores
 

@@ -32,8 +32,10 @@ class Task:
     stop: list[str] = field(default_factory=list)  # base-model stop sequences
 
     def referenced_names(self) -> list[str]:
-        """Names the assert lines and setup use: the sanitiser keeps their definitions."""
-        text = (" ".join(self.tests) if isinstance(self.tests, list) else "") + " " + self.setup
+        """Names the tests and setup use: the sanitiser keeps their definitions (HumanEval/38's
+        check() calls the prompt's ``encode_cyclic`` besides the candidate)."""
+        text = (" ".join(self.tests) if isinstance(self.tests, list) else self.tests) + " " + \
+            self.setup
         return sorted(set(re.findall(r"[A-Za-z_]\w*", text)))
 
     def job(self, job_id: str, program: str, timeout_s: float) -> ExecutionJob:

@@ -100,6 +100,10 @@ def pair_candidates(scored: list[dict], margin: float, limit: int,
     return pairs[:limit]
 
 
+def _as_turn(completion: str, chat: bool) -> str | list[dict]:
+    return [{"role": "assistant", "content": completion}] if chat else completion
+
+
 def mine_pairs(cfg: MineConfig, out_path: str | Path | None = None,
                pool: Any = None) -> list[dict]:
     """Mine pairs for ``cfg.tasks``; write them as JSONL to ``out_path`` when given."""
@@ -122,9 +126,11 @@ def mine_pairs(cfg: MineConfig, out_path: str | Path | None = None,
     rng = random.Random(cfg.seed)
     pairs = []
     for row, scored in zip(rows, by_task, strict=True):
+        chat = isinstance(row["prompt"], list)  # conversational pairs for TRL: message lists
         for a, b in pair_candidates(scored, cfg.static_margin, cfg.max_pairs_per_task, rng):
             pairs.append({"task_id": row["task_id"], "prompt": row["prompt"],
-                          "chosen": a["completion"], "rejected": b["completion"],
+                          "chosen": _as_turn(a["completion"], chat),
+                          "rejected": _as_turn(b["completion"], chat),
                           "chosen_pass": a["pass_fraction"], "rejected_pass": b["pass_fraction"],
                           "chosen_static": a["static"], "rejected_static": b["static"],
                           "chosen_source": a["source"], "rejected_source": b["source"]})

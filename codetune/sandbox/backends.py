@@ -17,7 +17,8 @@ IMAGE_RUNNER = "/opt/codetune/runner/main.py"
 DOCKER_HINT = ("start it with `bash scripts/ensure_docker.sh` (or `sudo dockerd &`), or pass "
                "`--backend process` for weaker rlimit-only isolation")
 PROCESS_WARNING = ("backend 'process': candidate code runs as host subprocesses with rlimits "
-                   "only - NO network, filesystem or user isolation. Use docker for untrusted code.")
+                   "only - NO network, filesystem or user isolation. Use docker for untrusted "
+                   "code.")
 
 
 def docker_binary() -> str:
@@ -76,7 +77,8 @@ def make_scratch() -> str:
 
 def validate_backend(config: SandboxConfig) -> None:
     if config.backend not in BACKENDS:
-        raise CodetuneError(f"sandbox backend {config.backend!r} is not one of {', '.join(BACKENDS)}")
+        raise CodetuneError(f"sandbox backend {config.backend!r} is not one of "
+                            f"{', '.join(BACKENDS)}")
     if config.backend == "docker":
         check_docker()
         if not image_exists(config.image):

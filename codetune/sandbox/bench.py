@@ -76,15 +76,18 @@ def run_reference(items: list[Program], workers: int, timeout: float = 10.0) -> 
                        note="defines the expected verdicts")
 
 
-def run_bare(items: list[Program], workers: int, timeout: float = 10.0) -> Measurement:
-    """(a) ``python3 prog.py`` on the host per program; pass = exit code 0 (no isolation)."""
+def run_bare(items: list[Program], workers: int, timeout: float = 10.0,
+             isolated: bool = False) -> Measurement:
+    """(a) ``python prog.py`` on the host per program; pass = exit code 0 (no isolation).
+    ``isolated`` runs ``python -I -S`` (no site-packages: the fastest possible start)."""
+    flags = ["-I", "-S"] if isolated else []
     with tempfile.TemporaryDirectory() as tmp:
         def one(pair: tuple[int, Program]) -> bool:
             path = os.path.join(tmp, f"p{pair[0]}.py")
             with open(path, "w") as f:
                 f.write(full_program(pair[1]))
             try:
-                return subprocess.run([sys.executable, path], capture_output=True,
+                return subprocess.run([sys.executable, *flags, path], capture_output=True,
                                       timeout=timeout).returncode == 0
             except subprocess.TimeoutExpired:
                 return False
@@ -92,7 +95,8 @@ def run_bare(items: list[Program], workers: int, timeout: float = 10.0) -> Measu
         with ThreadPoolExecutor(workers) as ex:
             verdicts = list(ex.map(one, enumerate(items)))
         seconds = time.perf_counter() - start
-    return Measurement("bare subprocess", len(items), seconds, _agree(items, verdicts))
+    name = "bare subprocess (python -I -S)" if isolated else "bare subprocess (venv python)"
+    return Measurement(name, len(items), seconds, _agree(items, verdicts))
 
 
 def run_docker_per_program(items: list[Program], workers: int, config: SandboxConfig,

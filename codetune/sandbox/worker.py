@@ -31,6 +31,7 @@ class Worker:
         self.scratch = ""
         self._buffer = b""
         self.restarts = 0
+        self.failed_at: float | None = None  # when a (re)start last failed
 
     def start(self) -> None:
         """Start the runner and wait for its ready line; retries while the daemon comes back."""
@@ -38,10 +39,12 @@ class Worker:
         while True:
             try:
                 self._start_once(deadline)
+                self.failed_at = None
                 return
-            except RunnerDied as exc:
+            except (RunnerDied, OSError) as exc:
                 self.close()
                 if time.monotonic() >= deadline:
+                    self.failed_at = time.monotonic()
                     raise RunnerDied(f"runner {self.index} did not start: {exc}") from None
                 log.debug("runner %d failed to start (%s); retrying", self.index, exc)
                 time.sleep(0.5)
@@ -99,6 +102,14 @@ class Worker:
         except Exception:
             return ""
         return f": {err.splitlines()[-1][:300]}" if err else ""
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def unavailable(self, retry_after_s: float = 30.0) -> bool:
+        """True shortly after a failed restart (jobs then fail fast instead of each waiting)."""
+        return (self.proc is None and self.failed_at is not None
+                and time.monotonic() - self.failed_at < retry_after_s)
 
     def restart(self) -> None:
         self.close()

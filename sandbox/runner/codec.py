@@ -24,6 +24,9 @@ _ITERATORS = (types.GeneratorType, map, filter, zip, enumerate, reversed,
               type(iter([])), type(iter(())), type(iter(range(0))), type(iter("")),
               type(iter(set())), type(iter({}.items())), type(iter({}.keys())),
               type(iter({}.values())))
+# Modules whose types the judge accepts by name from the candidate (plain value types only).
+SAFE_TYPE_MODULES = frozenset({"builtins", "collections", "fractions", "decimal", "datetime",
+                               "numbers", "typing", "enum"})
 _VIEWS = {type({}.keys()): "dk", type({}.values()): "dv", type({}.items()): "di"}
 
 
@@ -110,7 +113,8 @@ class Codec:
 
 def _global(c, module, qualname, handle, type_name, text):
     obj = _resolve(str(module), str(qualname))
-    if obj is None or (c.types_only and not isinstance(obj, type)):
+    if obj is None or (c.types_only and (not isinstance(obj, type)
+                                         or module not in SAFE_TYPE_MODULES)):
         return c.proxy(int(handle), str(type_name), str(text))
     return obj
 

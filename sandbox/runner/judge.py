@@ -15,6 +15,7 @@ import signal
 import socket
 import sys
 
+import checks
 import codec
 import rpc
 
@@ -104,7 +105,10 @@ def judge_one(job: dict, channel: int, report_fd: int) -> None:
 
 def _judge(job: dict, conn: rpc.Connection, report: Report) -> None:
     tests = job.get("tests") or []
-    total = len(tests) if isinstance(tests, list) else 1
+    instrumented = None
+    if isinstance(tests, str) and job.get("entry_point"):
+        instrumented = checks.instrument(tests)
+    total = len(tests) if isinstance(tests, list) else instrumented[1] if instrumented else 1
     report.emit(event="start", total=total)
     try:
         names = conn.request(["init", job.get("code", ""), job.get("setup") or "",
@@ -130,12 +134,34 @@ def _judge(job: dict, conn: rpc.Connection, report: Report) -> None:
     if isinstance(tests, list):
         for index, line in enumerate(tests):
             _run_test(index, str(line), namespace, report)
+    elif instrumented:
+        _run_check(instrumented[0], total, job["entry_point"], namespace, report)
     elif job.get("entry_point"):
         program = f"{tests}\n\ncheck({job['entry_point']})\n"
         _run_test(0, program, namespace, report)
     else:
         _run_test(0, str(tests), namespace, report)
     report.emit(event="done")
+
+
+def _run_check(code, units: int, entry_point: str, namespace: dict, report: Report) -> None:
+    """Run an instrumented ``check``: each guarded assert reports itself."""
+    def record(index: int, exc: BaseException | None, source: str) -> None:
+        if exc is None:
+            report.emit(event="test", index=index, ok=True)
+        else:
+            report.emit(event="test", index=index, ok=False, kind=type(exc).__name__,
+                        detail=_describe(exc, source))
+
+    namespace[checks.RECORD] = record
+    try:
+        exec(code, namespace)
+        exec(compile(f"check({entry_point})\n", "<check call>", "exec"), namespace)
+    except (rpc.CandidateExit, rpc.PeerGone):
+        raise
+    except BaseException as exc:  # raised outside a guarded assert: the check is over
+        report.emit(event="test", index=units, ok=False, kind=type(exc).__name__,
+                    detail=_describe(exc))
 
 
 def _run_test(index: int, source: str, namespace: dict, report: Report) -> None:

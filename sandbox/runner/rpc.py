@@ -105,10 +105,14 @@ class Connection:
     # -- client side ---------------------------------------------------------------------------
     def call(self, target, args, kwargs):
         enc = self.codec.encode
-        return self.request(["call", ["R", target._handle], [enc(a) for a in args],
-                             [[str(k), enc(v)] for k, v in kwargs.items()]])
+        value, changed = self.request(["call", ["R", target._handle], [enc(a) for a in args],
+                                       [[str(k), enc(v)] for k, v in kwargs.items()]],
+                                      with_changes=True)
+        for index, new in changed:  # the callee mutated a list/dict/set argument in place
+            _update_in_place(args[index], self.codec.decode(new))
+        return value
 
-    def request(self, message):
+    def request(self, message, with_changes: bool = False):
         """Send a request and return the decoded value of its reply (serving nested requests)."""
         self._io(codec.send, message)
         while True:
@@ -117,7 +121,11 @@ class Connection:
                 raise codec.ProtocolError("malformed reply")
             kind = reply[0]
             if kind == "ok":
-                return self.codec.decode(reply[1])
+                value = self.codec.decode(reply[1])
+                if not with_changes:
+                    return value
+                changed = reply[2] if len(reply) > 2 and type(reply[2]) is list else []
+                return value, [(int(i), new) for i, new in changed]
             if kind == "raise" and len(reply) == 3:
                 raise exception_from(reply[1], reply[2])
             if kind == "exit":
@@ -138,7 +146,10 @@ class Connection:
         if handler is None:
             return ["raise", "RuntimeError", f"request {str(request[:1])[:40]} not allowed"]
         try:
-            return ["ok", self.codec.encode(handler(*request[1:]))]
+            result = handler(*request[1:])
+            if type(result) is _Changed:
+                return ["ok", self.codec.encode(result.value), result.changes]
+            return ["ok", self.codec.encode(result)]
         except (SystemExit, KeyboardInterrupt) as exc:
             return ["exit", f"{type(exc).__name__}({_text(exc)})"]
         except (CandidateExit, PeerGone):
@@ -148,14 +159,46 @@ class Connection:
 
     def _serve_call(self, target, args, kwargs):
         fn = self.codec.decode(target)
-        return fn(*[self.codec.decode(a) for a in args],
-                  **{str(k): self.codec.decode(v) for k, v in kwargs})
+        values = [self.codec.decode(a) for a in args]
+        result = fn(*values, **{str(k): self.codec.decode(v) for k, v in kwargs})
+        changes = []
+        for index, (raw, value) in enumerate(zip(args, values, strict=True)):
+            if type(value) in _MUTABLE:
+                try:
+                    now = self.codec.encode(value)
+                except Exception:
+                    continue
+                if now != raw:
+                    changes.append([index, now])
+        return _Changed(result, changes) if changes else result
 
     def _serve_getattr(self, target, name):
         return getattr(self.codec.decode(target), str(name))
 
     def _serve_setattr(self, target, name, value):
         setattr(self.codec.decode(target), str(name), self.codec.decode(value))
+
+
+_MUTABLE = (list, dict, set, bytearray)
+
+
+class _Changed:
+    """A call's result plus the arguments it mutated (sent back so the caller sees them)."""
+
+    __slots__ = ("value", "changes")
+
+    def __init__(self, value, changes):
+        self.value, self.changes = value, changes
+
+
+def _update_in_place(target, new) -> None:
+    if type(target) is not type(new):
+        return
+    if isinstance(target, (list, bytearray)):
+        target[:] = new
+    elif isinstance(target, (dict, set)):
+        target.clear()
+        target.update(new)
 
 
 _NOT_FORWARDED = {"SystemExit", "KeyboardInterrupt", "GeneratorExit", "BaseException"}

@@ -6,8 +6,6 @@ import gc
 import json
 import math
 import os
-import select
-import shutil
 import signal
 import socket
 import time
@@ -15,6 +13,8 @@ import time
 import judge
 import template
 import verdict
+from procs import continue_process, descendants, reap, wipe
+from watch import watch_job
 
 DEFAULT_LIMITS = {"memory_mb": 512, "file_size_mb": 16, "open_files": 64,
                   "max_output_bytes": 1 << 20, "keep_output_bytes": 4096}
@@ -60,7 +60,7 @@ class Supervisor:
         self.slot = None
         try:
             self._hand_to_judge(slot, job)
-            watch = _watch(slot, time.monotonic() + timeout, limits)
+            watch = watch_job(slot, time.monotonic() + timeout, limits)
             if watch["events"] and watch["events"][-1].get("event") in ("gone", "exit"):
                 watch["candidate_exit"] = self._candidate_status(slot.cpid)
         finally:
@@ -139,35 +139,24 @@ class Supervisor:
         statuses: dict[int, int] = {}
         keep = {self.template_pid, self.judge_pid}
         for _ in range(200):
-            victims = [p for p in _descendants() if p not in keep]
+            victims = [p for p in descendants() if p not in keep]
             for pid in victims:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-            _reap(statuses)
+            reap(statuses)
             if not victims:
                 break
             time.sleep(0.001)
-        if self.template_pid in statuses or not _continue(self.template_pid):
+        if self.template_pid in statuses or not continue_process(self.template_pid):
             self._respawn_template()
-        if self.judge_pid in statuses or not _continue(self.judge_pid):
+        if self.judge_pid in statuses or not continue_process(self.judge_pid):
             if self.judge_pid > 0:
                 self._kill_judge()
             self.judge_pid, self.judge_ctl = _spawn_judge()
         for directory in self.scratch:
-            _wipe(directory)
-
-
-def _continue(pid: int) -> bool:
-    """SIGCONT (undo a candidate's SIGSTOP); False if the process is gone."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, signal.SIGCONT)
-    except ProcessLookupError:
-        return False
-    return True
+            wipe(directory)
 
 
 def _judge_finished(watch: dict) -> bool:
@@ -202,124 +191,3 @@ def _send_job(job_w: int, job: dict) -> None:
     except BrokenPipeError:  # the judge is gone; the watch reports it
         pass
     os.close(job_w)
-
-
-def _watch(slot: Slot, deadline: float, limits: dict) -> dict:
-    """Collect the judge's report and the candidate's output until the judge is done."""
-    report_r, out_r, err_r = slot.report_r, slot.out_r, slot.err_r
-    keep, cap = int(limits["keep_output_bytes"]), int(limits["max_output_bytes"])
-    buffers = {report_r: bytearray(), out_r: bytearray(), err_r: bytearray()}
-    total_output = 0
-    watch: dict = {"timed_out": False, "output_exceeded": False}
-    open_fds = [report_r, out_r, err_r]
-    while report_r in open_fds:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            watch["timed_out"] = True
-            break
-        ready, _, _ = select.select(open_fds, [], [], left)
-        for fd in ready:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                open_fds.remove(fd)
-            elif fd == report_r:
-                buffers[fd] += chunk
-            else:
-                total_output += len(chunk)
-                room = keep - len(buffers[fd])
-                if room > 0:
-                    buffers[fd] += chunk[:room]
-        if total_output > cap:
-            watch["output_exceeded"] = True
-            break
-    _drain(open_fds, buffers, keep, report_r)
-    watch["events"] = _parse_events(bytes(buffers[report_r]))
-    watch["stdout"] = buffers[out_r].decode("utf-8", "replace")
-    watch["stderr"] = buffers[err_r].decode("utf-8", "replace")
-    return watch
-
-
-def _drain(open_fds: list[int], buffers: dict, keep: int, report_r: int) -> None:
-    """Take what is already written (the candidate flushes before every reply)."""
-    for fd in open_fds:
-        if fd == report_r:
-            continue
-        for _ in range(64):
-            ready, _, _ = select.select([fd], [], [], 0)
-            if not ready:
-                break
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                break
-            room = keep - len(buffers[fd])
-            if room > 0:
-                buffers[fd] += chunk[:room]
-
-
-def _parse_events(data: bytes) -> list[dict]:
-    events = []
-    for line in data.splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict):
-            events.append(event)
-    return events
-
-
-def _descendants() -> list[int]:
-    """Every live process below this one (orphans are re-parented to us: we are a subreaper)."""
-    me, parents = os.getpid(), {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[0] != b"Z":
-            parents[int(entry)] = int(fields[1])
-    found, frontier = [], [me]
-    while frontier:
-        parent = frontier.pop()
-        kids = [p for p, pp in parents.items() if pp == parent]
-        found += kids
-        frontier += kids
-    return found
-
-
-def _reap(statuses: dict[int, int]) -> None:
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        statuses[pid] = status
-
-
-def _wipe(directory: str) -> None:
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return
-    for entry in entries:
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, onerror=_force_remove)
-            else:
-                os.unlink(entry.path)
-        except OSError:
-            pass
-
-
-def _force_remove(func, path, _exc) -> None:
-    try:
-        os.chmod(os.path.dirname(path), 0o700)
-        os.chmod(path, 0o700)
-        func(path)
-    except OSError:
-        pass

@@ -16,6 +16,9 @@ def classify(job: dict, watch: dict, timeout: float) -> dict:
     kinds = {e.get("event") for e in events}
     tests = job.get("tests") or []
     total = len(tests) if isinstance(tests, list) else 1
+    start = next((e for e in events if e.get("event") == "start"), None)
+    if start is not None and isinstance(start.get("total"), int):
+        total = start["total"]  # the judge's count (asserts of a HumanEval check)
     passed_ix = {e.get("index") for e in events if e.get("event") == "test" and e.get("ok") is True}
     failures = [e for e in events if e.get("event") == "test" and e.get("ok") is not True]
     status, reason = _status(events, kinds, failures, watch, timeout, total, len(passed_ix))

@@ -131,10 +131,11 @@ def test_recipe_typo_names_the_key(tmp_path):
         load_config(PretrainRecipe, path)
 
 
-def test_default_recipe_loads():
+@pytest.mark.parametrize("name", ["pretrain_python_stdlib", "pretrain_git_checkout"])
+def test_shipped_recipes_load(name):
     root = Path(__file__).resolve().parents[2]
-    recipe = load_config(PretrainRecipe, root / "datasets_recipes/pretrain_python_stdlib.yaml")
-    assert recipe.sources[0].kind == "stdlib" and recipe.dedup.ngram == 5
+    recipe = load_config(PretrainRecipe, root / f"datasets_recipes/{name}.yaml")
+    assert recipe.sources and recipe.dedup.ngram == 5
 
 
 def _cli(*args: str) -> list[str]:

@@ -64,3 +64,10 @@ def test_unknown_source_kind_is_an_error():
 def test_stdlib_source_reads_the_interpreters_library():
     src = make_source(SourceConfig(kind="stdlib", include=["json/*.py"]))
     assert {r["path"] for r in src.records()} >= {"json/__init__.py", "json/decoder.py"}
+
+
+def test_unreachable_hub_dataset_is_a_one_line_error(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    src = make_source(SourceConfig(kind="hf", path="no-such-org/no-such-dataset"))
+    with pytest.raises(CodetuneError, match="cannot load dataset 'no-such-org/no-such-dataset'"):
+        list(src.records())

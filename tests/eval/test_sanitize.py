@@ -92,3 +92,12 @@ def test_syntax_error_in_the_completion_is_not_hidden_by_sanitising():
     # Sanitising to the longest parsable prefix would leave only the prompt's stub.
     completion, program = program_from_output("    return sum(xs\n", PROMPT, "f", "base", [])
     assert program == PROMPT + completion
+
+
+def test_helpers_the_tests_call_survive_even_if_the_entry_point_does_not_use_them():
+    from codetune.eval.tasks import load_tasks
+
+    task = load_tasks("humaneval")[38]  # check() calls the prompt's encode_cyclic itself
+    _, program = program_from_output("    return s[::-1]\n", task.code_prefix, task.entry_point,
+                                     "base", task.stop, roots=task.referenced_names())
+    assert "def encode_cyclic" in program and "def decode_cyclic" in program

@@ -53,9 +53,11 @@ def test_always_equal_object_does_not_pass(pool):
 
 def test_lying_builtin_subclasses_are_flattened(pool):
     code = ("class I(int):\n    def __eq__(self, o):\n        return True\n"
-            "class F(float):\n    def __lt__(self, o):\n        return True\n    __sub__ = lambda s, o: s\n"
+            "class F(float):\n    def __lt__(self, o):\n        return True\n"
+            "    __sub__ = lambda s, o: s\n"
             "class L(list):\n    def __eq__(self, o):\n        return True\n"
-            "def f(x):\n    return I(5)\ndef g(x):\n    return F(9.0)\ndef h(x):\n    return L([0])\n")
+            "def f(x):\n    return I(5)\ndef g(x):\n    return F(9.0)\n"
+            "def h(x):\n    return L([0])\n")
     tests = ["assert f(1) == 2", "assert abs(g(1) - 2.0) < 1e-6", "assert h(1) == [1, 2]"]
     r = _attack(pool, code, tests)
     assert not r.passed and r.tests_passed == 0
@@ -121,7 +123,8 @@ def f(x):
 
 
 def test_writing_fake_results_to_every_channel_does_not_pass(pool):
-    code = ("import os, json\nfake = json.dumps({'id': 'attack', 'status': 'passed', 'passed': True,"
+    code = ("import os, json\n"
+            "fake = json.dumps({'id': 'attack', 'status': 'passed', 'passed': True,"
             " 'tests_passed': 1, 'tests_total': 1}) + '\\n'\n"
             "print(fake)\nprint('PASSED')\n"
             "for path in ('/proc/1/fd/1', '/proc/1/fd/0', '/dev/stdout'):\n    try:\n"
@@ -140,7 +143,8 @@ def test_fork_bomb_is_contained(pool):
 
 
 def test_memory_bomb_is_a_memory_failure(pool):
-    r = _attack(pool, "def f(x):\n    b = []\n    while True:\n        b.append(bytearray(1 << 24))\n")
+    r = _attack(pool, "def f(x):\n    b = []\n    while True:\n"
+                "        b.append(bytearray(1 << 24))\n")
     assert (r.status, r.passed) == ("memory", False)
 
 
@@ -159,7 +163,8 @@ def test_disk_fill_is_capped_and_wiped(pool):
 
 
 def test_network_is_unreachable_including_the_bridge_gateway(pool):
-    code = ("import socket\ndef f(x):\n    for host, port in (('1.1.1.1', 53), ('172.17.0.1', 2375),"
+    code = ("import socket\ndef f(x):\n"
+            "    for host, port in (('1.1.1.1', 53), ('172.17.0.1', 2375),"
             " ('172.17.0.1', 22), ('127.0.0.1', 2375)):\n        try:\n"
             "            socket.create_connection((host, port), timeout=1).close()\n"
             "            return 'connected'\n        except OSError:\n            pass\n"
@@ -196,6 +201,7 @@ def test_killing_every_process_is_a_failure_not_a_hang(pool):
 
 def test_process_left_behind_is_killed(pool):
     code = ("import os, time\ndef f(x):\n    if os.fork() == 0:\n        os.setsid()\n"
-            "        if os.fork() == 0:\n            while True:\n                open('/tmp/late', 'w')\n"
+            "        if os.fork() == 0:\n            while True:\n"
+            "                open('/tmp/late', 'w')\n"
             "                time.sleep(0.01)\n        os._exit(0)\n    return x + 1\n")
     assert _attack(pool, code).passed  # honest answer; the canary sees no leftover and clean /tmp

@@ -14,8 +14,8 @@ from codetune.sandbox import ExecutionJob, SandboxConfig, SandboxPool
 from codetune.sandbox.backends import check_docker
 
 REPO = Path(__file__).resolve().parents[2]
-SLOW_OK = ExecutionJob(id="slow", code="import time\ndef f(x):\n    time.sleep(1.5)\n    return x + 1\n",
-                       tests=["assert f(1) == 2"], timeout_s=10)
+SLOW_OK = ExecutionJob(id="slow", code="import time\ndef f(x):\n    time.sleep(1.5)\n"
+                       "    return x + 1\n", tests=["assert f(1) == 2"], timeout_s=10)
 
 
 def _ok(i: int) -> ExecutionJob:

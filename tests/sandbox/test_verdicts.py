@@ -29,7 +29,8 @@ def test_each_assert_counts_separately(sandbox_pool):
 
 
 def test_humaneval_check_with_entry_point(sandbox_pool):
-    check = ("def check(candidate):\n    for i in range(20):\n        assert candidate(i, 1) == i + 1\n"
+    check = ("def check(candidate):\n    for i in range(20):\n"
+             "        assert candidate(i, 1) == i + 1\n"
              "    assert abs(candidate(0.1, 0.2) - 0.3) < 1e-6\n")
     assert _run(sandbox_pool, ADD, check, entry_point="add").passed
     wrong = "def add(a, b):\n    return a - b\n"
@@ -113,8 +114,17 @@ def test_no_tests_is_never_a_pass(sandbox_pool):
 
 
 def test_run_many_keeps_order(sandbox_pool):
-    jobs = [ExecutionJob(id=str(i), code=f"def f():\n    return {i}\n", tests=[f"assert f() == {i}"])
-            for i in range(12)]
+    jobs = [ExecutionJob(id=str(i), code=f"def f():\n    return {i}\n",
+                         tests=[f"assert f() == {i}"]) for i in range(12)]
     results = sandbox_pool.run_many(jobs)
     assert [r.id for r in results] == [str(i) for i in range(12)]
     assert all(r.passed for r in results)
+
+
+def test_humaneval_check_reports_each_top_level_assert(sandbox_pool):
+    check = ("def check(candidate):\n    assert True, 'padding is not a test'\n"
+             "    assert candidate(1, 1) == 2\n    assert candidate(2, 2) == 5\n"
+             "    for i in range(3):\n        assert candidate(i, 0) == i\n")
+    r = _run(sandbox_pool, ADD, check, entry_point="add")
+    assert (r.status, r.passed, r.tests_passed, r.tests_total) == ("failed", False, 2, 3)
+    assert "candidate(2, 2) == 5" in r.reason

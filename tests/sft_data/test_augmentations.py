@@ -25,6 +25,14 @@ def broken_augmentation(code: str, rng: random.Random, *, tests: str = "") -> st
     return code + "\n  def (:\n"
 
 
+@pytest.mark.parametrize("name", ["strip_comments", "strip_docstrings", "docstring_summary",
+                                  "reindent", "dead_code"])
+def test_augmented_stdlib_module_passes_its_doctests(name):
+    from tests.sft_data.test_rename import doctests_after
+
+    assert doctests_after("statistics", name, seed=0) >= 50
+
+
 def test_unparsable_output_is_never_emitted():
     out = augment("def f():\n    return 1\n",
                   "tests.sft_data.test_augmentations:broken_augmentation", random.Random(0))

@@ -123,3 +123,18 @@ def test_sft_trainer_trains_on_the_dataset_unchanged(built, tiny_model_dir, tmp_
     trainer.train()
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     assert len(losses) == 5 and losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("fmt,columns", [("text", {"prompt", "completion"}),
+                                         ("messages", {"messages"}),
+                                         ("conversational", {"prompt", "completion"})])
+def test_output_formats_have_the_columns_trl_expects(fmt, columns):
+    from codetune.data.sft.output import format_row
+
+    row = format_row({"prompt": "p", "completion": "c", "task": "generate"}, fmt)
+    assert columns <= set(row) and row["task"] == "generate"
+    if fmt == "text":
+        assert row["prompt"] == "p"
+    else:
+        assert (row.get("messages") or row["completion"])[-1] == {"role": "assistant",
+                                                                 "content": "c"}

@@ -52,3 +52,10 @@ def test_injected_bugs_break_mbpp_tests_in_the_sandbox(sft_pool, mbpp_train):
     assert sum(r.passed for r in originals) >= 19
     caught = sum(not r.passed for r in mutants) / len(mutants)
     assert len(mutants) >= 60 and caught >= 0.8
+
+
+def test_wrong_variable_never_touches_global_declarations():
+    code = ("def f(name):\n    global G\n    x = name\n    G = x\n    return G\n")
+    for seed in range(20):
+        out = mutate(code, "wrong_variable", random.Random(seed)).code
+        assert out is None or "global G" in out

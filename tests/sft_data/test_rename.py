@@ -88,20 +88,25 @@ def test_names_used_by_tests_are_protected():
 @pytest.mark.parametrize("module", ["statistics", "fractions"])
 def test_renamed_stdlib_module_passes_its_doctests(module):
     """Rename every function of a real stdlib module and run the original doctests on it."""
+    assert doctests_after(module, "rename_identifiers", seed=1) >= 10
+
+
+def doctests_after(module: str, augmentation: str, seed: int) -> int:
+    """Apply ``augmentation`` to a stdlib module's source; run its original doctests on it."""
     orig = importlib.import_module(module)
     source = inspect.getsource(orig)
-    result = augment(source, "rename_identifiers", random.Random(1))
+    result = augment(source, augmentation, random.Random(seed))
     assert result.code is not None and result.code != source
-    renamed = types.ModuleType(f"{module}_renamed")
-    renamed.__file__ = orig.__file__
-    exec(compile(result.code, orig.__file__, "exec"), renamed.__dict__)
+    changed = types.ModuleType(f"{module}_augmented")
+    changed.__file__ = orig.__file__
+    exec(compile(result.code, orig.__file__, "exec"), changed.__dict__)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     attempted = 0
     for test in doctest.DocTestFinder().find(orig):
         if test.examples:
-            copy = doctest.DocTest(test.examples, dict(renamed.__dict__), test.name,
+            copy = doctest.DocTest(test.examples, dict(changed.__dict__), test.name,
                                    test.filename, test.lineno, test.docstring)
             res = runner.run(copy, out=lambda s: None)
-            assert res.failed == 0, f"{test.name} failed after renaming"
+            assert res.failed == 0, f"{test.name} failed after {augmentation}"
             attempted += res.attempted
-    assert attempted >= 10
+    return attempted

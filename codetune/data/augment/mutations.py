@@ -100,7 +100,8 @@ def wrong_variable(code: str, rng: random.Random) -> str | None:
         bindings = {b.id for b, _ in binding_nodes(unit)}
         names = sorted({text(b) for b, _ in binding_nodes(unit)})
         for occ in name_occurrences(unit.child_by_field_name("body")):
-            if occ.id in bindings or text(occ) not in names:
+            if occ.id in bindings or text(occ) not in names or \
+                    occ.parent.type in ("global_statement", "nonlocal_statement"):
                 continue
             others = [n for n in names if n != text(occ)]
             if others:

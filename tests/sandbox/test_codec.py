@@ -1,0 +1,94 @@
+"""The plain-data codec on its own (fast; the Docker tests cover the same code in the image)."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from fractions import Fraction
+
+import pytest
+
+from codetune.sandbox.backends import RUNNER_DIR
+
+_spec = importlib.util.spec_from_file_location("codetune_runner_codec", RUNNER_DIR / "codec.py")
+codec = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(codec)
+
+
+class FakeProxy:
+    def __init__(self, handle, type_name, text):
+        self._handle, self.type_name = handle, type_name
+
+
+def _codec(types_only: bool = True) -> codec.Codec:
+    exported: list = []
+
+    def export(obj):
+        exported.append(obj)
+        return len(exported)
+
+    return codec.Codec(export, FakeProxy, lambda h: exported[h - 1],
+                       lambda v: isinstance(v, FakeProxy), types_only)
+
+
+def _round_trip(value, types_only: bool = True):
+    c = _codec(types_only)
+    return c.decode(c.encode(value))
+
+
+@pytest.mark.parametrize("value", [
+    None, True, 0, -(10 ** 60), 1.5, -0.0, "é\ud800", b"\x00\xff", bytearray(b"ab"), 1 + 2j,
+    (1, (2, [3])), {1: "a", (1, 2): {3}}, frozenset({1, 2}), range(1, 9, 2), Fraction(1, 3),
+    {"k": [None, float("inf")]},
+])
+def test_plain_values_round_trip_with_exact_types(value):
+    back = _round_trip(value)
+    assert back == value and type(back) is type(value)
+
+
+def test_nan_round_trips():
+    assert math.isnan(_round_trip(float("nan")))
+
+
+def test_lying_subclasses_are_flattened_to_exact_builtins():
+    class Liar(int):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = int.__hash__
+
+    class LyingList(list):
+        def __eq__(self, other):
+            return True
+
+    back = _round_trip([Liar(5), LyingList([1])])
+    assert back == [5, [1]] and type(back[0]) is int and type(back[1]) is list
+    assert back[0] != 2
+
+
+def test_other_objects_become_handles():
+    class Thing:
+        pass
+
+    back = _round_trip(Thing())
+    assert isinstance(back, FakeProxy) and back.type_name == "Thing"
+
+
+def test_judge_takes_only_safe_stdlib_types_by_name():
+    import collections
+    import os
+
+    assert _round_trip(int) is int and _round_trip(collections.Counter) is collections.Counter
+    assert isinstance(_round_trip(os.system), FakeProxy)  # a function: stays in the candidate
+    assert _round_trip(os.system, types_only=False) is os.system
+
+
+def test_generators_are_materialized_as_iterators():
+    back = _round_trip(x * 2 for x in range(3))
+    assert list(back) == [0, 2, 4]
+
+
+@pytest.mark.parametrize("bad", [["?", 1], [], ["t", 5], ["d", [[1]]], ["r", "a", 1, 1]])
+def test_malformed_values_are_protocol_errors(bad):
+    with pytest.raises(codec.ProtocolError):
+        _codec().decode(bad)
