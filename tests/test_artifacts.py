@@ -46,3 +46,8 @@ def test_read_jsonl_names_bad_line(tmp_path):
 def test_atomic_write_text_leaves_no_temp(tmp_path):
     atomic_write_text(tmp_path / "f.txt", "hi")
     assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_atomic_write_text_file_is_readable_by_others(tmp_path):
+    atomic_write_text(tmp_path / "f.txt", "hi")
+    assert stat.S_IMODE(os.stat(tmp_path / "f.txt").st_mode) & 0o044
