@@ -136,7 +136,9 @@ def write_results(result: dict) -> None:
         f"{result['steps']} steps per mode, first step left out (warm-up). Default config: "
         "4 generations x 2 prompts, 128 completion tokens, rewards execution 1.0 + static 0.1 + "
         "reward model 0.1; sandbox pool of "
-        f"{result['pool_size']} containers. Seconds per step (mean).", "",
+        f"{result['pool_size']} containers. Seconds per step (mean). 1-minute load average "
+        f"{result['load_average'][0]} at start, {result['load_average'][1]} at end (a shared "
+        "machine: absolute times are inflated, compare shares within the run).", "",
         "| reward input | generation | reward total | execution | static | reward model | update | step | reward share | pass rate |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for mode in ("policy", "executable"):
@@ -171,6 +173,7 @@ def main() -> None:
     args = parser.parse_args()
     from codetune.sandbox import SandboxConfig, SandboxPool
 
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="rl-step-") as tmp, SandboxPool(SandboxConfig()) as pool:
         work = Path(tmp)
         model, rm, tasks = build_assets(work, args.size)
@@ -182,7 +185,8 @@ def main() -> None:
         result = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
                   "size": args.size, "steps": args.steps, "pool_size": pool.size,
                   "modes": modes, "baseline": baseline, "worst_reward_fraction": worst,
-                  "target_met": worst <= 0.20}
+                  "target_met": worst <= 0.20,
+                  "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)]}
     write_results(result)
     print(json.dumps({k: result[k] for k in ("worst_reward_fraction", "target_met")}))
 

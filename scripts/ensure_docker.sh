@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # Make sure a Docker engine answers: install docker.io and start dockerd when root and none runs.
+# Also installs mmdebstrap (used offline by `codetune sandbox build`) when root and missing.
 set -euo pipefail
+if [ "$(id -u)" = 0 ] && ! command -v mmdebstrap >/dev/null 2>&1; then
+  echo "installing mmdebstrap (for the offline sandbox image) ..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq mmdebstrap >/dev/null \
+    || echo "warning: could not install mmdebstrap; codetune sandbox build will say what to do" >&2
+fi
 if docker info >/dev/null 2>&1; then
   exit 0
 fi

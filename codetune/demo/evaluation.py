@@ -24,7 +24,8 @@ def stage_models(lay: Layout) -> dict[str, Path]:
 def _eval_config(model: Path, out: Path, label: str, max_new_tokens: int, **over: Any):
     from codetune.eval.config import EvalConfig
 
-    base = dict(model=str(model), n=1, k=[1], max_new_tokens=max_new_tokens, batch_size=64,
+    # Family prompts are ~50 tokens: big batches amortise the per-token cost of generate().
+    base = dict(model=str(model), n=1, k=[1], max_new_tokens=max_new_tokens, batch_size=200,
                 timeout_s=5.0, codebleu=True, output_dir=str(out), label=label, seed=0)
     base.update(over)
     return EvalConfig(**base)

@@ -140,7 +140,7 @@ def _data_section(lay: Layout) -> list[str]:
         tok = corpus.get("tokenizer") or {}
         lines.append(f"Tokenizer: byte-level BPE, vocabulary {tok.get('vocab_size')}.")
         lines += ["", "```json", json.dumps({k: corpus[k] for k in corpus
-                                             if k not in ("tokenizer",)}, indent=1)[:1500],
+                                             if k not in ("tokenizer",)})[:1200],
                   "```"]
     if manifest:
         by_split: dict[str, list[str]] = {}
@@ -184,7 +184,8 @@ def _rm_section(lay: Layout) -> list[str]:
     if not m:
         return []
     return ["## 4. Reward model", "",
-            f"{m.get('pairs')} pairs mined by executing the SFT policy's samples on RL-only tasks "
+            f"{m.get('pairs')} pairs mined by execution (the SFT policy's samples, the reference "
+            "and mutants of it on SFT-template tasks, all judged in the sandbox) "
             f"({m.get('train_pairs')} train / {m.get('heldout_pairs')} held out by task). "
             f"Held-out pair accuracy {_fmt(m.get('heldout_accuracy'))} (untrained head "
             f"{_fmt(m.get('heldout_accuracy_before_training'))}).", ""]
@@ -219,7 +220,7 @@ def _eval_section(lay: Layout, summaries: dict[str, Any], cmps: list[dict[str, A
         for part in FAMILY_PARTS:
             if part in parts:
                 cb = parts[part].get("codebleu", {}) or {}
-                rows.append([stage, PART_TITLES[part], parts[part].get("tasks"),
+                rows.append([stage, PART_TITLES[part], parts[part].get("tasks_evaluated"),
                              _p1(parts[part]), cb.get("codebleu")])
     lines += _table(["stage", "tasks", "n", "pass@1", "CodeBLEU"], rows)
     if "pass_at_1" in made:
@@ -228,7 +229,7 @@ def _eval_section(lay: Layout, summaries: dict[str, Any], cmps: list[dict[str, A
     if pk:
         lines += ["", "pass@k by sampling (temperature 0.8, top-p 0.95) on RL-only tasks:", ""]
         lines += [f"- {s}: " + ", ".join(f"{k} = {v:.3f}" for k, v in r["pass_at_k"].items())
-                  + f" ({r.get('tasks')} tasks)" for s, r in pk]
+                  + f" ({r.get('tasks_evaluated')} tasks)" for s, r in pk]
     lines += ["", "### Paired comparisons (McNemar on the same tasks)", ""]
     lines += _table(["from → to", "tasks", "n", "pass@1 before", "pass@1 after", "gained",
                      "lost", "z", "p"],
@@ -256,7 +257,7 @@ def _template_table(lay: Layout, summaries: dict[str, Any]) -> list[str]:
 
 
 def _public_section(summaries: dict[str, Any]) -> list[str]:
-    rows = [[s, b, parts[b].get("tasks"), _p1(parts[b])] for s, parts in summaries.items()
+    rows = [[s, b, parts[b].get("tasks_evaluated"), _p1(parts[b])] for s, parts in summaries.items()
             for b in ("humaneval", "mbpp") if b in parts]
     if not rows:
         return []

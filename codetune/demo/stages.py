@@ -173,14 +173,20 @@ def _write_sft_mix(lay: Layout) -> dict[str, int]:
 
 
 def stage_rm(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
-    """Pairs mined by running the SFT policy's samples on RL-only tasks → a reward model."""
+    """Pairs mined by execution → a reward model.
+
+    Candidates for each SFT-template task: the SFT policy's samples, the reference and mutants
+    of it, all judged in the sandbox; a higher pass fraction beats a lower one. (RL-only tasks
+    have no references, and a small SFT policy's samples on them often tie: no pairs.)
+    """
     from codetune.rewards.mining import MineConfig
     from codetune.rewards.rm import RMConfig, train_reward_model
     from codetune.rl.tasks import TaskSetConfig
 
     mine = MineConfig(model=str(lay.sft), samples_per_task=cfg.rm_samples_per_task,
                       max_new_tokens=cfg.max_new_tokens, temperature=1.0, seed=cfg.seed,
-                      tasks=TaskSetConfig(source=str(lay.tasks), split="rl_train",
+                      add_references=True,
+                      tasks=TaskSetConfig(source=str(lay.tasks), split="sft_train",
                                           limit=cfg.rm_tasks))
     return train_reward_model(RMConfig(model=str(lay.sft), output_dir=str(lay.rm), mine=mine,
                                        max_steps=cfg.rm_steps, max_length=256, seed=cfg.seed),
@@ -204,6 +210,7 @@ def stage_grpo(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
         num_generations=cfg.grpo_generations, prompts_per_step=cfg.grpo_prompts_per_step,
         max_completion_length=cfg.max_new_tokens, temperature=cfg.grpo_temperature,
         beta=cfg.grpo_beta, learning_rate=cfg.grpo_learning_rate, max_steps=cfg.grpo_steps,
+        scale_rewards=cfg.grpo_scale_rewards,
         save_steps=10 ** 6, seed=cfg.seed), pool=pool)
     return {k: summary.get(k) for k in ("steps", "train_loss", "final_model", "first", "last",
                                         "timing_mean_s")}

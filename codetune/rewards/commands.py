@@ -34,7 +34,12 @@ def rm(model: Annotated[StrOpt, typer.Option(help="Base model (usually the SFT m
 
         cfg.mine.model = cfg.mine.model or cfg.model
         save_config(cfg, cfg.output_dir)
-        found = mine_pairs(cfg.mine, Path(cfg.output_dir) / "pairs.jsonl")
+        from codetune.rewards.pool import close_shared_pool
+
+        try:
+            found = mine_pairs(cfg.mine, Path(cfg.output_dir) / "pairs.jsonl")
+        finally:
+            close_shared_pool()
         print(json.dumps({"pairs": len(found), "file": str(Path(cfg.output_dir) / "pairs.jsonl")}))
         return
     from codetune.rewards.rm import train_reward_model

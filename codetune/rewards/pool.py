@@ -32,5 +32,11 @@ def close_shared_pool() -> None:
     """Stop the shared pool's containers (idempotent)."""
     with _lock:
         pool = _shared.pop("pool", None)
-    if pool is not None:
-        pool.__exit__(None, None, None)
+    if pool is None:
+        return
+    try:
+        pool.close()
+    except RuntimeError:
+        # At interpreter exit concurrent.futures refuses new threads: close runners one by one.
+        for worker in list(getattr(pool, "workers", [])):
+            worker.close()

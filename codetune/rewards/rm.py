@@ -73,7 +73,12 @@ def _load_pairs(cfg: RMConfig, out: Path, pool: Any) -> list[dict]:
         return list(read_jsonl(cfg.pairs))
     if not cfg.mine.model:
         cfg.mine.model = cfg.model
-    return mine_pairs(cfg.mine, out / "pairs.jsonl", pool=pool)
+    from codetune.rewards.pool import close_shared_pool
+
+    try:
+        return mine_pairs(cfg.mine, out / "pairs.jsonl", pool=pool)
+    finally:
+        close_shared_pool()  # training needs no sandbox
 
 
 def train_reward_model(cfg: RMConfig, pool: Any = None) -> dict[str, Any]:

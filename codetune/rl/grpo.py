@@ -14,6 +14,7 @@ from codetune.artifacts import atomic_write_json
 from codetune.config import save_config, to_plain
 from codetune.console import add_log_file, log
 from codetune.rewards.combined import build_rewards
+from codetune.rewards.pool import close_shared_pool
 from codetune.rl.common import (
     METRICS_FILE,
     MetricsLogger,
@@ -88,7 +89,10 @@ def run_grpo(cfg: RLConfig, pool: Any = None) -> dict[str, Any]:
     log.info("%s: %d prompts x %d generations per step, rewards %s", cfg.algo,
              cfg.prompts_per_step, cfg.num_generations,
              {f.__name__: s.weight for f, s in zip(funcs, cfg.rewards, strict=True)})
-    result = trainer.train(resume_from_checkpoint=checkpoint)
+    try:
+        result = trainer.train(resume_from_checkpoint=checkpoint)
+    finally:
+        close_shared_pool()  # no-op unless the rewards started the shared pool
     final = save_final(trainer, tokenizer, out)
     rows = [r for r in read_metrics(out) if "reward" in r]
     summary = {"algo": cfg.algo, "steps": trainer.state.global_step,

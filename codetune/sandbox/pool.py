@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from codetune.console import log
 from codetune.errors import CodetuneError
@@ -91,15 +94,21 @@ class SandboxPool:
         results: list[ExecutionResult | None] = [None] * len(jobs)
         cursor = iter(range(len(jobs)))
 
+        def next_job() -> int | None:
+            with self._lock:
+                return next(cursor, None)
+
+        def done(index: int, result: ExecutionResult) -> None:
+            results[index] = result
+            if on_result is not None:
+                on_result(result)
+
         def drain() -> None:
-            while True:
-                with self._lock:
-                    index = next(cursor, None)
-                if index is None:
-                    return
-                results[index] = self._execute(jobs[index])
-                if on_result is not None:
-                    on_result(results[index])
+            worker = self._idle.get()
+            try:
+                _Feeder(self, worker, jobs, next_job, done).run()
+            finally:
+                self._idle.put(worker)
 
         threads = min(self.size, len(jobs))
         if threads <= 1:
@@ -114,32 +123,6 @@ class SandboxPool:
         """``run_many`` for asyncio code (runs in a thread; the event loop stays free)."""
         return await asyncio.to_thread(self.run_many, jobs)
 
-    def _execute(self, job: ExecutionJob) -> ExecutionResult:
-        payload = self._payload(job)
-        started = time.monotonic()
-        failures = []
-        while len(failures) < 2:  # a runner dying under the job: replace it, retry the job once
-            worker = self._idle.get()
-            try:
-                if not worker.alive():  # died between jobs (daemon restart): not this job's fault
-                    if worker.unavailable():
-                        return _failed(job, SANDBOX_ERROR, "sandbox unavailable (runner could "
-                                       "not be restarted; is the Docker engine up?)", started)
-                    worker.restart()
-                row = worker.run(payload)
-                return ExecutionResult.from_dict({**row, "id": job.id})
-            except RunnerDied as exc:
-                failures.append(str(exc))
-                log.warning("sandbox runner %d died (%s); replacing it", worker.index, exc)
-                try:
-                    worker.restart()
-                except RunnerDied as start_exc:
-                    return _failed(job, SANDBOX_ERROR, f"sandbox unavailable: {start_exc}", started)
-            finally:
-                self._idle.put(worker)
-        return _failed(job, ERROR, "the sandbox died twice while running this job (the candidate "
-                       f"killed or exhausted it?): {failures[-1]}", started)
-
     def _payload(self, job: ExecutionJob) -> dict:
         row = job.to_dict()
         row["timeout_s"] = float(job.timeout_s or self.config.default_timeout_s)
@@ -152,3 +135,109 @@ def _failed(job: ExecutionJob, status: str, reason: str, started: float) -> Exec
     return ExecutionResult(id=job.id, status=status, passed=False, tests_passed=0,
                            tests_total=len(tests), reason=reason[:1000],
                            duration_s=round(time.monotonic() - started, 4))
+
+
+@dataclass
+class _InFlight:
+    index: int
+    line: bytes
+    deadline_s: float
+    failures: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+class _Feeder:
+    """Feeds one runner, keeping a second small job queued behind the running one so the
+    runner never waits on the host; a dead runner is replaced and its jobs re-sent (the job
+    that was running counts one failure; two failures give that job ``error``)."""
+
+    DEPTH = 2
+    PIPELINE_MAX_BYTES = 32 * 1024  # larger jobs are sent only once the runner is free
+
+    def __init__(self, pool: SandboxPool, worker: Worker, jobs, next_job, done):
+        self.pool, self.worker, self.jobs = pool, worker, jobs
+        self.next_job, self.done = next_job, done
+        self.queue: deque[_InFlight] = deque()  # sent, in order
+        self.retry: deque[_InFlight] = deque()  # to be (re)sent first
+
+    def run(self) -> None:
+        while True:
+            self._fill()
+            if not self.queue:
+                return
+            head = self.queue[0]
+            try:
+                row = self.worker.receive(head.started + head.deadline_s)
+                if str(row.get("id", "")) != str(self.jobs[head.index].id):
+                    raise RunnerDied(f"result for {row.get('id')!r} out of order")
+            except RunnerDied as exc:
+                self._runner_died(str(exc))
+                continue
+            self.queue.popleft()
+            self.done(head.index, ExecutionResult.from_dict({**row,
+                                                             "id": self.jobs[head.index].id}))
+            if self.queue:
+                self.queue[0].started = time.monotonic()
+
+    def _fill(self) -> None:
+        while len(self.queue) < self.DEPTH:
+            if self.queue and len(self.queue[-1].line) > self.PIPELINE_MAX_BYTES:
+                return
+            item = self.retry.popleft() if self.retry else self._new()
+            if item is None:
+                return
+            if self.queue and len(item.line) > self.PIPELINE_MAX_BYTES:
+                self.retry.appendleft(item)
+                return
+            if not self._ensure_runner(item):
+                continue
+            try:
+                self.worker.send(item.line)
+            except RunnerDied as exc:
+                self.queue.append(item)
+                self._runner_died(str(exc))
+                continue
+            if not self.queue:
+                item.started = time.monotonic()
+            self.queue.append(item)
+
+    def _new(self) -> _InFlight | None:
+        index = self.next_job()
+        if index is None:
+            return None
+        payload = self.pool._payload(self.jobs[index])
+        return _InFlight(index, json.dumps(payload).encode(),
+                         self.worker.job_deadline(payload))
+
+    def _ensure_runner(self, item: _InFlight) -> bool:
+        if self.worker.alive():
+            return True
+        if not self.worker.unavailable():  # died between jobs (daemon restart): restart it
+            try:
+                self.worker.restart()
+                return True
+            except RunnerDied:
+                pass
+        self._give_up(item, SANDBOX_ERROR, "sandbox unavailable (runner could not be "
+                      "restarted; is the Docker engine up?)")
+        return False
+
+    def _runner_died(self, reason: str) -> None:
+        log.warning("sandbox runner %d died (%s); replacing it", self.worker.index, reason)
+        lost = list(self.queue)
+        self.queue.clear()
+        if lost:
+            lost[0].failures += 1  # only the job that was running is held responsible
+        for item in reversed(lost):
+            if item.failures >= 2:
+                self._give_up(item, ERROR, "the sandbox died twice while running this job "
+                              f"(the candidate killed or exhausted it?): {reason}")
+            else:
+                self.retry.appendleft(item)
+        try:
+            self.worker.restart()
+        except RunnerDied:
+            pass  # _ensure_runner fails the remaining jobs fast
+
+    def _give_up(self, item: _InFlight, status: str, reason: str) -> None:
+        self.done(item.index, _failed(self.jobs[item.index], status, reason, item.started))

@@ -21,9 +21,9 @@ def print_check(config: SandboxConfig) -> bool:
     checks, facts = run_selftest(config)
     header = ", ".join(f"{k}={v}" for k, v in facts.items())
     table = Table(title=f"codetune sandbox check ({header})", show_lines=False)
-    table.add_column("check")
-    table.add_column("ok")
-    table.add_column("detail", overflow="fold")
+    table.add_column("check", no_wrap=True)
+    table.add_column("ok", no_wrap=True, min_width=4)
+    table.add_column("detail", no_wrap=True, overflow="ellipsis", max_width=40)
     for c in checks:
         table.add_row(c.name, "[green]OK[/]" if c.ok else "[bold red]FAIL[/]", c.detail)
     console.print(table)

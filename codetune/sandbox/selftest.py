@@ -60,7 +60,7 @@ def run_selftest(config: SandboxConfig, sample: int = 20) -> tuple[list[Check], 
     ]
     for (name, (_, want)), r in zip(HOSTILE.items(), results[len(good) + len(bad):], strict=True):
         ok = not r.passed and (want is None or r.status == want)
-        checks.append(Check(f"contained: {name}", ok, f"{r.status}: {r.reason[:70]}"))
+        checks.append(Check(f"contained: {name}", ok, f"{r.status}: {r.reason}"))
     checks.append(_count("pool still correct after hostile jobs", after, True))
     return checks, facts
 

@@ -64,20 +64,35 @@ class Worker:
             raise RunnerDied(f"unexpected first line {line[:200]!r}")
 
     def run(self, job: dict) -> dict:
-        """Send one job; the result dict, or ``RunnerDied`` if the runner is gone or hung."""
+        """Send one job and wait for its result (``RunnerDied`` if gone or hung)."""
+        self.send(json.dumps(job).encode())
+        return self.receive(time.monotonic() + self.job_deadline(job))
+
+    def job_deadline(self, job: dict) -> float:
+        """Seconds after a job starts before its runner counts as hung."""
+        return float(job.get("timeout_s") or self.config.default_timeout_s) \
+            + self.config.hang_grace_s
+
+    def send(self, line: bytes) -> None:
+        """Queue one encoded job line (the runner runs jobs in order, one at a time)."""
         if self.proc is None or self.proc.poll() is not None:
             raise RunnerDied("runner is not running")
-        timeout = float(job.get("timeout_s") or self.config.default_timeout_s)
         try:
-            self.proc.stdin.write(json.dumps(job).encode() + b"\n")
+            self.proc.stdin.write(line + b"\n")
             self.proc.stdin.flush()
-        except (BrokenPipeError, OSError) as exc:
+        except (BrokenPipeError, OSError, ValueError) as exc:
             raise RunnerDied(f"could not send the job: {exc}") from None
-        line = self._read_line(time.monotonic() + timeout + self.config.hang_grace_s)
+
+    def receive(self, deadline: float) -> dict:
+        """The next result line, decoded."""
+        line = self._read_line(deadline)
         try:
-            return json.loads(line)
+            row = json.loads(line)
         except ValueError:
             raise RunnerDied(f"unreadable result line {line[:200]!r}") from None
+        if not isinstance(row, dict):
+            raise RunnerDied(f"unexpected result line {line[:200]!r}")
+        return row
 
     def _read_line(self, deadline: float) -> bytes:
         fd = self.proc.stdout.fileno()

@@ -18,9 +18,10 @@ def continue_process(pid: int) -> bool:
     return True
 
 
-def descendants() -> list[int]:
-    """Every live process below this one (orphans are re-parented to us: we are a subreaper)."""
-    me, parents = os.getpid(), {}
+def descendants() -> tuple[list[int], list[int]]:
+    """Every live process below this one (orphans are re-parented to us: we are a subreaper),
+    and our own zombie children (still to be reaped)."""
+    me, parents, zombies = os.getpid(), {}, []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -31,13 +32,15 @@ def descendants() -> list[int]:
             continue
         if fields[0] != b"Z":
             parents[int(entry)] = int(fields[1])
+        elif int(fields[1]) == me:
+            zombies.append(int(entry))
     found, frontier = [], [me]
     while frontier:
         parent = frontier.pop()
         kids = [p for p, pp in parents.items() if pp == parent]
         found += kids
         frontier += kids
-    return found
+    return found, zombies
 
 
 def reap(statuses: dict[int, int]) -> None:

@@ -138,15 +138,16 @@ class Supervisor:
         """Kill every process but template and judge, reap them, wipe the scratch directories."""
         statuses: dict[int, int] = {}
         keep = {self.template_pid, self.judge_pid}
-        for _ in range(200):
-            victims = [p for p in descendants() if p not in keep]
+        for _ in range(500):
+            live, zombies = descendants()
+            victims = [p for p in live if p not in keep]
             for pid in victims:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
             reap(statuses)
-            if not victims:
+            if not victims and not zombies:
                 break
             time.sleep(0.001)
         if self.template_pid in statuses or not continue_process(self.template_pid):

@@ -29,7 +29,7 @@ def test_ratios_are_met_and_the_scarcest_task_limits_the_total():
     report = SFTReport()
     out = Counter(s["task"] for s in mix(_samples(), _cfg(), random.Random(0), report))
     assert out == {"generate": 60, "explain": 30, "fix": 30}
-    assert report.mixture["limited_by"] == "explain"
+    assert report.mixture["exhausted"] == ["explain"]
     assert report.drops["mixture"]["ratio:generate"] == 40
 
 
@@ -49,3 +49,17 @@ def test_first_samples_of_every_record_come_before_second_ones():
     out = mix(_samples(), _cfg(), random.Random(0), SFTReport())
     fix_ids = [s["source_id"] for s in out if s["task"] == "fix"]
     assert len(set(fix_ids)) == len(fix_ids) == 30
+
+
+def test_a_scarce_task_gives_all_it_has_and_the_others_fill_the_total():
+    out = mix(_samples(), _cfg(total=120), random.Random(0), SFTReport())
+    counts = Counter(s["task"] for s in out)
+    assert counts["explain"] == 30 and counts["generate"] == 60 and counts["fix"] == 30
+    out = mix(_samples(), _cfg(total=150), random.Random(0), SFTReport())
+    counts = Counter(s["task"] for s in out)
+    assert counts["explain"] == 30 and counts["generate"] == 80 and counts["fix"] == 40
+
+
+def test_strict_keeps_exact_shares_even_below_the_total():
+    out = mix(_samples(), _cfg(total=150, strict=True), random.Random(0), SFTReport())
+    assert Counter(s["task"] for s in out) == {"generate": 60, "explain": 30, "fix": 30}

@@ -77,3 +77,30 @@ def test_unknown_method_is_an_error(tiny_model_dir):
 
     with pytest.raises(CodetuneError, match="choose one of full, lora, qlora"):
         load_model_for_training(tiny_model_dir, "dora")
+
+
+def test_tokenizer_without_chat_template_gets_chatml(tiny_tokenizer_dir, tmp_path):
+    import shutil
+
+    from codetune.models import load_tokenizer
+
+    plain = tmp_path / "tok"
+    shutil.copytree(tiny_tokenizer_dir, plain)
+    (plain / "chat_template.jinja").unlink()
+    tok = load_tokenizer(plain)
+    text = tok.apply_chat_template([{"role": "user", "content": "hi"}], tokenize=False,
+                                   add_generation_prompt=True)
+    assert text == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
+
+
+def test_model_init_command_writes_a_loadable_model(tiny_tokenizer_dir, tmp_path, monkeypatch):
+    from transformers import AutoModelForCausalLM
+
+    from codetune import cli
+
+    out = tmp_path / "m"
+    monkeypatch.setattr("sys.argv", ["codetune", "model", "init", "--arch", "qwen2", "--size",
+                                     "2m", "--tokenizer", str(tiny_tokenizer_dir), "-o", str(out)])
+    cli.main()
+    model = AutoModelForCausalLM.from_pretrained(out)
+    assert model.config.model_type == "qwen2" and model.config.hidden_size == 128

@@ -130,11 +130,12 @@ def test_merged_model_logits_equal_the_adapter_model(lora_run, tiny_model_dir, t
     torch.testing.assert_close(merged, adapted, atol=1e-4, rtol=1e-4)
 
 
-def test_qlora_trains_fp32_adapters_on_a_frozen_4bit_base(tiny_model_dir, prompt_completion_jsonl,
-                                                          tmp_path):
+def test_qlora_with_checkpointing_trains_fp32_adapters_on_a_frozen_4bit_base(
+        tiny_model_dir, prompt_completion_jsonl, tmp_path):
     snap = Snapshot()
     out = run_sft(_config(tiny_model_dir, prompt_completion_jsonl, tmp_path / "run", "qlora",
-                          max_steps=3, learning_rate=1e-2), callbacks=[snap])
+                          max_steps=3, learning_rate=1e-2, gradient_checkpointing=True),
+                  callbacks=[snap])
     import bitsandbytes as bnb
 
     quantized = [m for m in snap.model.modules() if type(m) is bnb.nn.Linear4bit]

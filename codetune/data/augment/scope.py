@@ -20,7 +20,6 @@ BUILTINS = frozenset(dir(builtins)) | {"self", "cls", "__class__", "print"}
 INTROSPECTION = frozenset({"locals", "vars", "eval", "exec", "globals", "_getframe",
                            "currentframe", "f_locals", "__dict__", "getframeinfo"})
 FUNCTION_TYPES = ("function_definition",)
-SCOPE_NODES = ("function_definition", "lambda", "class_definition")
 COMPREHENSIONS = ("list_comprehension", "set_comprehension", "dictionary_comprehension",
                   "generator_expression")
 _PATTERN_TYPES = ("pattern_list", "tuple_pattern", "list_pattern", "tuple", "list",

@@ -101,7 +101,11 @@ class MixtureConfig:
     max_per_source: int = field(default=0, metadata={
         "help": "Cap on samples from any one source (0 = no cap)."})
     total: int = field(default=0, metadata={
-        "help": "Samples in the final dataset (0 = as many as the ratios allow)."})
+        "help": "Samples in the final dataset (0 = the largest selection with exact ratios)."})
+    strict: bool = field(default=False, metadata={
+        "help": "With total > 0: true keeps exact shares (the scarcest task may limit the "
+                "total); false lets a task short of its share give all it has while the "
+                "others fill the total in their ratios."})
 
 
 @dataclass

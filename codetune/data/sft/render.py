@@ -78,6 +78,25 @@ def _cap_sources(samples: list[dict], cap: int, rng: random.Random,
     return out
 
 
+def water_fill(avail: dict[str, int], shares: dict[str, float], total: int) -> dict[str, int]:
+    """Counts summing to at most ``total`` in ``shares``; a task short of its share gives all
+    it has and the rest of the total is split among the others in their ratios."""
+    counts = {t: 0 for t in shares}
+    active, remaining = set(shares), total
+    while active and remaining > 0:
+        weight = sum(shares[t] for t in active)
+        alloc = {t: remaining * shares[t] / weight for t in active}
+        short = {t for t in active if avail[t] <= alloc[t]}
+        if not short:
+            counts.update({t: int(alloc[t]) for t in active})
+            break
+        for t in short:
+            counts[t] = avail[t]
+            remaining -= avail[t]
+        active -= short
+    return counts
+
+
 def mix(samples: list[dict], cfg: SFTRecipe, rng: random.Random,
         report: SFTReport) -> list[dict]:
     """The largest selection whose task shares match ``mixture.ratios`` (and ``total``)."""
@@ -94,16 +113,20 @@ def mix(samples: list[dict], cfg: SFTRecipe, rng: random.Random,
     if not ratios:
         return []
     norm = {t: r / sum(ratios.values()) for t, r in ratios.items()}
-    scale = min(len(by_task[t]) / r for t, r in norm.items())
-    if cfg.mixture.total > 0:
-        scale = min(scale, float(cfg.mixture.total))
-    counts = {t: min(len(by_task[t]), round(scale * r)) for t, r in norm.items()}
+    avail = {t: len(by_task[t]) for t in norm}
+    scale = min(avail[t] / r for t, r in norm.items())
+    if cfg.mixture.total > 0 and not cfg.mixture.strict:
+        counts = water_fill(avail, norm, cfg.mixture.total)
+    else:
+        if cfg.mixture.total > 0:
+            scale = min(scale, float(cfg.mixture.total))
+        counts = {t: min(avail[t], round(scale * r)) for t, r in norm.items()}
     for task, rows in by_task.items():
         if len(rows) > counts.get(task, 0):
             report.drop("mixture", f"ratio:{task}", len(rows) - counts.get(task, 0))
     report.mixture = {"ratios": norm, "available": {t: len(v) for t, v in by_task.items()},
                       "selected": counts,
-                      "limited_by": min(norm, key=lambda t: len(by_task[t]) / norm[t]),
+                      "exhausted": sorted(t for t in counts if counts[t] == avail[t]),
                       "missing_tasks": sorted(set(cfg.tasks) - set(ratios))}
     selected = [s for t, n in counts.items() for s in by_task[t][:n]]
     rng.shuffle(selected)
