@@ -17,6 +17,8 @@ def demo(
     redo: Annotated[list[str] | None, typer.Option(
         "--redo", help="Rerun this stage even if done (repeatable): data, pretrain, "
         "eval_pretrain, sft, eval_sft, rm, grpo, eval_grpo.")] = None,
+    only: Annotated[list[str] | None, typer.Option(
+        "--only", help="Run just this stage (repeatable); earlier stages must be done.")] = None,
     publish: Annotated[str | None, typer.Option(
         "--publish", help="Also copy the report to this .md path (plots beside it).")] = None,
     config: ConfigOpt = None,
@@ -33,7 +35,7 @@ def demo(
 
     base = dataclasses.asdict(quick_config()) if quick else {}
     cfg = load_config(DemoConfig, config, set_, **base)
-    report = run_demo(cfg, out, redo=redo, mode="quick" if quick else "full")
+    report = run_demo(cfg, out, redo=redo, mode="quick" if quick else "full", only=only)
     console.print(f"report: {report}")
     if publish:
         console.print(f"published: {publish_report(out, publish)}")

@@ -82,15 +82,21 @@ def run_stage(name: str, folder: Path, fn: StageFn, cfg: DemoConfig, lay: Layout
 
 
 def run_demo(cfg: DemoConfig, out_dir: str | Path, redo: list[str] | None = None,
-             mode: str = "full", pool: Any = None) -> Path:
-    """Run (or resume) the whole demo into ``out_dir``; returns the report path."""
+             mode: str = "full", pool: Any = None, only: list[str] | None = None) -> Path:
+    """Run (or resume) the demo into ``out_dir``; returns the report path.
+
+    ``redo``: stages to run again even if done; ``only``: run just these stages (their inputs
+    must be done), e.g. an evaluation in a second process while training continues.
+    """
     from codetune.demo.report import write_report
 
     out = Path(out_dir)
     lay = Layout(out)
-    for name in redo or []:
-        if name not in STAGE_NAMES:
-            raise CodetuneError(f"--redo {name}: unknown stage; stages: {', '.join(STAGE_NAMES)}")
+    for flag, names in (("--redo", redo), ("--only", only)):
+        for name in names or []:
+            if name not in STAGE_NAMES:
+                raise CodetuneError(f"{flag} {name}: unknown stage; stages: "
+                                    f"{', '.join(STAGE_NAMES)}")
     out.mkdir(parents=True, exist_ok=True)
     add_log_file(out / "run.log")
     save_config(cfg, out, name="demo_config.yaml")
@@ -100,7 +106,8 @@ def run_demo(cfg: DemoConfig, out_dir: str | Path, redo: list[str] | None = None
     start = time.perf_counter()
     with _pool(pool) as active:
         for name, sub, fn in STAGES:
-            run_stage(name, out / sub, fn, cfg, lay, active)
+            if not only or name in only:
+                run_stage(name, out / sub, fn, cfg, lay, active)
     report = write_report(lay, cfg, mode=mode, run_wall_s=time.perf_counter() - start)
     log.info("demo: report written to %s", report)
     return report

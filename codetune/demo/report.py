@@ -105,7 +105,7 @@ def _headline(summaries: dict[str, Any], cmps: list[dict[str, Any]]) -> list[str
     if rl:
         delta = 100 * (rl["pass_b"] - rl["pass_a"])
         verdict = "raised" if rl["gained"] > rl["lost"] and rl["p_value"] < 0.05 else (
-            "did **not** significantly raise")
+            "did not significantly raise")
         lines.append(
             f"- **GRPO {verdict} greedy pass@1 on fresh tasks of the RL-only templates**: "
             f"{rl['pass_a']:.3f} → {rl['pass_b']:.3f} ({delta:+.1f} points) on "
@@ -200,7 +200,8 @@ def _grpo_section(lay: Layout, made: dict[str, str]) -> list[str]:
     lines = ["## 5. GRPO", "",
              f"{s.get('steps')} steps × {cfg.get('prompts_per_step')} prompts × G = "
              f"{cfg.get('num_generations')}, lr {cfg.get('learning_rate')}, beta "
-             f"{cfg.get('beta')}, temperature {cfg.get('temperature')}; rewards "
+             f"{cfg.get('beta')}, temperature {cfg.get('temperature')}, advantage scaling "
+             f"{cfg.get('scale_rewards')}; rewards "
              + ", ".join(f"{r['name']}×{r['weight']}" for r in cfg.get("rewards", [])) + ".",
              f"Reward {_fmt(first.get('reward'))} (first step) → {_fmt(last.get('reward'))} "
              "(last step); groups with identical rewards carry no gradient: share per step in "

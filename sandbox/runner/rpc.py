@@ -113,8 +113,10 @@ class Connection:
         return value
 
     def request(self, message, with_changes: bool = False):
-        """Send a request and return the decoded value of its reply (serving nested requests)."""
-        self._io(codec.send, message)
+        """Send a request (None: it was sent already) and return the decoded value of its reply,
+        serving the peer's nested requests meanwhile."""
+        if message is not None:
+            self._io(codec.send, message)
         while True:
             reply = self._io(codec.recv)
             if type(reply) is not list or len(reply) < 2 or type(reply[0]) is not str:

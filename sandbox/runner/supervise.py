@@ -10,6 +10,7 @@ import signal
 import socket
 import time
 
+import codec
 import judge
 import template
 import verdict
@@ -59,6 +60,10 @@ class Supervisor:
         slot = self.slot or self.prepare()
         self.slot = None
         try:
+            try:
+                codec.send(slot.channel.fileno(), judge.init_message(job))
+            except OSError:
+                pass  # the candidate is gone: the judge reports it
             self._hand_to_judge(slot, job)
             watch = watch_job(slot, time.monotonic() + timeout, limits)
             if watch["events"] and watch["events"][-1].get("event") in ("gone", "exit"):

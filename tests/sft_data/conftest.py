@@ -1,4 +1,4 @@
-"""Fixtures for the SFT-data tests: a sandbox pool (the shared one when present) and MBPP rows."""
+"""Fixtures for the SFT-data tests (the sandbox pool is the shared ``sandbox_pool``)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,6 @@ import json
 import pytest
 
 from codetune.paths import shared_data_dir
-
-
-@pytest.fixture(scope="session")
-def sft_pool(request):
-    """The session ``sandbox_pool`` fixture if the sandbox work provides it, else our own pool."""
-    try:
-        yield request.getfixturevalue("sandbox_pool")
-        return
-    except pytest.FixtureLookupError:
-        pass
-    from codetune.sandbox import SandboxConfig, SandboxPool
-
-    try:
-        pool = SandboxPool(SandboxConfig()).start()
-    except Exception as exc:  # no engine or image: docker tests cannot run here
-        pytest.skip(f"sandbox unavailable: {exc}")
-    yield pool
-    pool.close()
 
 
 @pytest.fixture(scope="session")

@@ -27,10 +27,10 @@ RECIPE = {
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, sft_pool):
+def built(tmp_path_factory, sandbox_pool):
     out = tmp_path_factory.mktemp("sft") / "dataset"
     cfg = load_config(SFTRecipe, None, [f"output_dir={out}"], **RECIPE)
-    return build_sft(cfg, pool=sft_pool)
+    return build_sft(cfg, pool=sandbox_pool)
 
 
 @pytest.fixture(scope="module")

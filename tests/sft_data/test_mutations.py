@@ -34,7 +34,7 @@ def test_missing_return_drops_the_value():
 
 
 @pytest.mark.docker
-def test_injected_bugs_break_mbpp_tests_in_the_sandbox(sft_pool, mbpp_train):
+def test_injected_bugs_break_mbpp_tests_in_the_sandbox(sandbox_pool, mbpp_train):
     rows = mbpp_train[:20]
     jobs, kinds = [], []
     for row in rows:
@@ -46,7 +46,7 @@ def test_injected_bugs_break_mbpp_tests_in_the_sandbox(sft_pool, mbpp_train):
             if out.code is not None:
                 jobs.append(make_job(f"{op}-{row['task_id']}", out.code, item, 10.0))
                 kinds.append("mutant")
-    results = sft_pool.run_many(jobs)
+    results = sandbox_pool.run_many(jobs)
     originals = [r for r, k in zip(results, kinds, strict=True) if k == "orig"]
     mutants = [r for r, k in zip(results, kinds, strict=True) if k == "mutant"]
     assert sum(r.passed for r in originals) >= 19

@@ -12,7 +12,7 @@ from codetune.data.sft.verify import make_job
 pytestmark = pytest.mark.docker
 
 
-def test_augmented_mbpp_solutions_pass_their_tests(sft_pool, mbpp_train):
+def test_augmented_mbpp_solutions_pass_their_tests(sandbox_pool, mbpp_train):
     rows = mbpp_train[20:60]
     jobs = []
     for row in rows:
@@ -24,11 +24,11 @@ def test_augmented_mbpp_solutions_pass_their_tests(sft_pool, mbpp_train):
                 jobs.append(make_job(f"{name}-{row['task_id']}", out.code, item, 10.0))
     assert len(jobs) >= 100
     assert any(j.id.startswith("rename_identifiers") for j in jobs)
-    failed = [r.id for r in sft_pool.run_many(jobs) if not r.passed]
+    failed = [r.id for r in sandbox_pool.run_many(jobs) if not r.passed]
     assert failed == []
 
 
-def test_renamed_mbpp_solutions_pass_their_tests(sft_pool, mbpp_train):
+def test_renamed_mbpp_solutions_pass_their_tests(sandbox_pool, mbpp_train):
     rows = mbpp_train[60:120]
     jobs = []
     for row in rows:
@@ -38,4 +38,4 @@ def test_renamed_mbpp_solutions_pass_their_tests(sft_pool, mbpp_train):
             item = {"tests": row["test_list"], "setup": row["test_setup_code"]}
             jobs.append(make_job(str(row["task_id"]), out.code, item, 10.0))
     assert len(jobs) >= 40
-    assert [r.id for r in sft_pool.run_many(jobs) if not r.passed] == []
+    assert [r.id for r in sandbox_pool.run_many(jobs) if not r.passed] == []

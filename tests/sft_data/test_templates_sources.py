@@ -110,8 +110,13 @@ def test_translate_sample_python_side_passes_its_tests():
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node not installed")
 def test_translate_sample_javascript_side_passes_its_tests():
+    """All rows in one node process, each in its own function scope; failures name the row."""
+    program = ["const assert = require('assert');", "const failed = [];"]
     for row in map(json.loads, SAMPLE.read_text().splitlines()):
-        program = "const assert = require('assert');\n" + row["javascript"] + "\n" + \
-            "\n".join(row["tests"]["javascript"])
-        done = subprocess.run(["node", "-e", program], capture_output=True, text=True, timeout=30)
-        assert done.returncode == 0, (row["id"], done.stderr[-300:])
+        body = row["javascript"] + "\n" + "\n".join(row["tests"]["javascript"])
+        program.append(f"try {{ (() => {{\n{body}\n}})(); }} catch (e) {{ "
+                       f"failed.push({json.dumps(row['id'])} + ': ' + e.message); }}")
+    program.append("if (failed.length) { console.error(failed.join('\\n')); process.exit(1); }")
+    done = subprocess.run(["node", "-e", "\n".join(program)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr[-600:]

@@ -8,6 +8,7 @@ records.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import glob
 import importlib
 import inspect
@@ -185,7 +186,7 @@ def mbpp(cfg: SFTSourceConfig) -> Iterator[dict]:
     from codetune.paths import shared_data_dir
 
     paths = cfg.paths or [str(shared_data_dir() / "mbpp.jsonl")]
-    yield from problems(SFTSourceConfig(**{**cfg.__dict__, "paths": paths, "kind": "mbpp"}))
+    yield from problems(dataclasses.replace(cfg, paths=paths, kind="mbpp"))
 
 
 def parallel(cfg: SFTSourceConfig) -> Iterator[dict]:
