@@ -36,7 +36,7 @@ class DemoConfig:
     # 3. SFT
     sft_four_task_samples: int = field(default=100, metadata={
         "help": "generate/explain/fix/translate samples from `codetune data sft`."})
-    sft_steps: int = field(default=60, metadata={"help": "SFT optimizer steps."})
+    sft_steps: int = field(default=120, metadata={"help": "SFT optimizer steps."})
     sft_batch: int = field(default=2, metadata={
         "help": "Packed 512-token rows per SFT step (~7 task examples each)."})
     sft_learning_rate: float = field(default=1e-3, metadata={"help": "SFT peak LR (cosine)."})
@@ -45,7 +45,7 @@ class DemoConfig:
     rm_samples_per_task: int = field(default=4, metadata={"help": "Policy samples per task."})
     rm_steps: int = field(default=10, metadata={"help": "Reward-model optimizer steps."})
     # 5. GRPO
-    grpo_steps: int = field(default=25, metadata={"help": "GRPO optimizer steps."})
+    grpo_steps: int = field(default=40, metadata={"help": "GRPO optimizer steps."})
     grpo_prompts_per_step: int = field(default=4, metadata={"help": "Prompts per GRPO step."})
     grpo_generations: int = field(default=8, metadata={"help": "Completions per prompt (G)."})
     grpo_learning_rate: float = field(default=2e-4, metadata={"help": "GRPO learning rate."})

@@ -215,7 +215,10 @@ def _grpo_section(lay: Layout, made: dict[str, str]) -> list[str]:
 def _eval_section(lay: Layout, summaries: dict[str, Any], cmps: list[dict[str, Any]],
                   made: dict[str, str]) -> list[str]:
     lines = ["## 6. Evaluation after each stage", "",
-             "Greedy pass@1 and CodeBLEU on fresh tasks (no prompt shared with training).", ""]
+             "Greedy pass@1 and CodeBLEU on fresh tasks (no prompt shared with training). "
+             "CodeBLEU compares whole programs (prompt + completion) with the reference, so the "
+             "shared signature and docstring give even a model that writes nothing useful ~0.5.",
+             ""]
     rows = []
     for stage, parts in summaries.items():
         for part in FAMILY_PARTS:

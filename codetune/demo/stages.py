@@ -195,14 +195,22 @@ def stage_rm(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
 
 def stage_grpo(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
     """GRPO from the SFT model on RL-only prompts with execution + static + RM rewards."""
+    from codetune.eval.benchmarks import HUMANEVAL_STOP
     from codetune.rewards.combined import RewardSpec
+    from codetune.rewards.extraction import DEFAULT_STOP_SEQUENCES
     from codetune.rl.config import RLConfig
     from codetune.rl.grpo import run_grpo
     from codetune.rl.tasks import TaskSetConfig
 
+    # The reward judges the program the evaluation judges: cut where codetune.eval cuts
+    # a base-model completion (a new top-level statement ends the function).
+    stops = list(DEFAULT_STOP_SEQUENCES) + HUMANEVAL_STOP
     rewards = []
     for name, weight in cfg.reward_weights.items():
-        args = {"path": str(lay.rm / "model")} if name == "reward_model" else {}
+        args: dict[str, Any] = {"stop_sequences": stops} if name in ("execution",
+                                                                    "static") else {}
+        if name == "reward_model":
+            args = {"path": str(lay.rm / "model")}
         rewards.append(RewardSpec(name=name, weight=float(weight), args=args))
     summary = run_grpo(RLConfig(
         algo="grpo", model=str(lay.sft), output_dir=str(lay.grpo),

@@ -88,7 +88,7 @@ def validate_backend(config: SandboxConfig) -> None:
 
 def remove_stale_containers() -> None:
     """Remove pool containers left by codetune processes that no longer exist."""
-    proc = subprocess.run([docker_binary(), "ps", "-aq", "--filter", "label=codetune.sandbox=1",
+    proc = subprocess.run([docker_binary(), "ps", "-a", "--filter", "label=codetune.sandbox=1",
                            "--format", '{{.ID}} {{.Label "codetune.owner_pid"}}'],
                           capture_output=True, text=True)
     stale = []

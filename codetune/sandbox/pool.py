@@ -202,10 +202,16 @@ class _Feeder:
             self.queue.append(item)
 
     def _new(self) -> _InFlight | None:
-        index = self.next_job()
-        if index is None:
-            return None
-        payload = self.pool._payload(self.jobs[index])
+        while True:
+            index = self.next_job()
+            if index is None:
+                return None
+            job = self.jobs[index]
+            if (job.language or "python") == "python":
+                break
+            self.done(index, _failed(job, ERROR, f"language {job.language!r} is not supported "
+                                     "(the sandbox runs python)", time.monotonic()))
+        payload = self.pool._payload(job)
         return _InFlight(index, json.dumps(payload).encode(),
                          self.worker.job_deadline(payload))
 

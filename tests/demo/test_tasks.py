@@ -32,7 +32,7 @@ def test_every_reference_solution_passes_its_own_asserts():
 
 
 def test_returning_none_fails_every_template():
-    wrong = [dataclasses.replace(t, solution=t.prompt + "    return None\n")
+    wrong = [dataclasses.replace(t, solution=t.prompt + "\n    return None\n")
              for t in _per_template(1)]
     failed = {tid for tid, _ in self_check(wrong)}
     assert failed == {t.task_id for t in wrong}
@@ -42,7 +42,7 @@ def test_echoing_the_first_argument_fails_every_template():
     wrong = []
     for t in _per_template(2):
         first = t.prompt.split("(", 1)[1].split(")")[0].split(",")[0].strip()
-        wrong.append(dataclasses.replace(t, solution=t.prompt + f"    return {first}\n"))
+        wrong.append(dataclasses.replace(t, solution=t.prompt + f"\n    return {first}\n"))
     failed = {tid for tid, _ in self_check(wrong)}
     assert failed == {t.task_id for t in wrong}
 
@@ -75,10 +75,19 @@ def test_eval_parts_share_no_prompt_with_training_parts():
         assert not train & {t.prompt for t in parts[name]}, name
 
 
+def test_prompt_is_a_prefix_of_the_solution_in_tokens_too(tiny_tokenizer_dir):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(tiny_tokenizer_dir))
+    for t in _per_template(1):
+        prompt_ids = tok(t.prompt)["input_ids"]
+        assert tok(t.solution)["input_ids"][:len(prompt_ids)] == prompt_ids, t.template
+
+
 def test_prompt_is_a_signature_and_docstring_and_solution_extends_it():
     for t in _per_template(1):
         assert t.prompt.startswith(f"def {t.entry_point}(")
-        assert t.prompt.rstrip().endswith('"""')
+        assert t.prompt.endswith('"""')
         assert t.solution.startswith(t.prompt)
         assert len(t.tests) == 4 and all(x.startswith(f"assert {t.entry_point}(") for x in t.tests)
 
@@ -119,7 +128,7 @@ def test_reference_solutions_pass_in_the_sandbox(sandbox_pool):
 
     tasks = _per_template(1)
     good = [ExecutionJob(id=t.task_id, code=t.solution, tests=t.tests) for t in tasks]
-    bad = [ExecutionJob(id=t.task_id, code=t.prompt + "    return None\n", tests=t.tests)
+    bad = [ExecutionJob(id=t.task_id, code=t.prompt + "\n    return None\n", tests=t.tests)
            for t in tasks]
     assert all(r.passed for r in sandbox_pool.run_many(good))
     assert not any(r.passed for r in sandbox_pool.run_many(bad))

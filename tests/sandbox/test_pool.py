@@ -114,3 +114,20 @@ def test_process_backend_is_opt_in_and_loudly_labelled(caplog):
     finally:
         log.removeHandler(caplog.handler)
     assert "WEAKER" in caplog.text or "NO network" in caplog.text
+
+
+@pytest.mark.docker
+def test_containers_of_dead_pools_are_removed_at_start():
+    from codetune.sandbox.backends import remove_stale_containers
+    from codetune.sandbox.config import SandboxConfig as Cfg
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid that no longer exists
+    name = f"codetune-stale-{gone.pid}"
+    subprocess.run(["docker", "run", "-d", "--name", name, "--label", "codetune.sandbox=1",
+                    "--label", f"codetune.owner_pid={gone.pid}", "--network", "none",
+                    Cfg().image, "sleep", "300"], check=True, capture_output=True)
+    remove_stale_containers()
+    listed = subprocess.run(["docker", "ps", "-a", "--filter", f"name={name}", "-q"],
+                            capture_output=True, text=True).stdout
+    assert listed.strip() == ""

@@ -128,3 +128,8 @@ def test_humaneval_check_reports_each_top_level_assert(sandbox_pool):
     r = _run(sandbox_pool, ADD, check, entry_point="add")
     assert (r.status, r.passed, r.tests_passed, r.tests_total) == ("failed", False, 2, 3)
     assert "candidate(2, 2) == 5" in r.reason
+
+
+def test_unsupported_language_is_an_error_not_a_pass(sandbox_pool):
+    r = sandbox_pool.run(ExecutionJob(id="js", code="x", tests=["assert 1"], language="js"))
+    assert (r.status, r.passed) == ("error", False) and "not supported" in r.reason

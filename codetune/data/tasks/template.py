@@ -112,9 +112,12 @@ def render(t: Template, rng: random.Random, task_id: str, n_tests: int = 4) -> T
     consts = {k: gen(rng) for k, gen in t.consts.items()}
     fmt = {**names, **consts}
     fn = f"{rng.choice(FUNC_VERBS)}_{rng.choice(FUNC_NOUNS)}"
+    # The prompt stops at the closing quotes: byte-level BPE merges "\n" with the body's
+    # indentation, so a prompt ending in "\n" would tokenize differently alone (generation)
+    # than inside prompt + completion (training), and the model would see an unseen context.
     prompt = (f"def {fn}({', '.join(names[r] for r, _ in t.args)}):\n"
-              f'    """{t.doc.format(**fmt)}"""\n')
-    solution = prompt + f"    return {t.body.format(**fmt)}\n"
+              f'    """{t.doc.format(**fmt)}"""')
+    solution = prompt + f"\n    return {t.body.format(**fmt)}\n"
     namespace: dict[str, Any] = {}
     exec(compile(solution, f"<template {t.name}>", "exec"), namespace)  # noqa: S102 - our own code
     reference = namespace[fn]
