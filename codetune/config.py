@@ -177,7 +177,13 @@ def build_dataclass(cls: type[T], data: dict, prefix: str = "",
             raise _unknown_key(str(key), list(fields), loc)
         tp = hints.get(key, fields[key].type)
         if isinstance(tp, type) and dataclasses.is_dataclass(tp) and isinstance(value, dict):
-            kwargs[key] = build_dataclass(tp, value, dotted + ".", lines, source)
+            # Keys not given keep the section's own default (which may differ from tp's defaults).
+            base = _field_default(fields[key])
+            section = build_dataclass(tp, value, dotted + ".", lines, source)
+            if dataclasses.is_dataclass(base) and not isinstance(base, type):
+                given = {k: getattr(section, k) for k in value}
+                section = dataclasses.replace(base, **given)
+            kwargs[key] = section
         else:
             kwargs[key] = _convert(value, tp, loc)
     try:
@@ -185,6 +191,14 @@ def build_dataclass(cls: type[T], data: dict, prefix: str = "",
     except (ValueError, TypeError) as exc:
         where = source or cls.__name__
         raise CodetuneError(f"{where}: invalid {cls.__name__} ({exc})") from None
+
+
+def _field_default(f: dataclasses.Field) -> Any:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return None
 
 
 def _location(source: str, lines: dict[str, int] | None, dotted: str) -> str:

@@ -27,6 +27,7 @@ class Stage:
     targets: list[str] | None = None
     seed: int | None = None
     optim: Optim = field(default_factory=Optim)
+    warm: Optim = field(default_factory=lambda: Optim(lr=0.5))
 
 
 def _write(tmp_path, text):
@@ -86,3 +87,10 @@ def test_resolved_config_written_and_reloads(tmp_path):
     assert yaml.safe_load(path.read_text())["optim"]["lr"] == 0.25
     again = load_config(Stage, path)
     assert again == cfg
+
+
+def test_partial_section_override_keeps_the_sections_own_defaults(tmp_path):
+    cfg = load_config(Stage, _write(tmp_path, "warm:\n  betas: [0.1, 0.2]\n"))
+    assert cfg.warm.lr == 0.5 and cfg.warm.betas == [0.1, 0.2]
+    cfg = load_config(Stage, None, ["warm.betas=[0.3, 0.4]"])
+    assert cfg.warm.lr == 0.5 and cfg.warm.betas == [0.3, 0.4]

@@ -51,6 +51,24 @@ class TrainSettings:
 
 
 @dataclass
+class PretrainTrainSettings(TrainSettings):
+    """Pretraining defaults: a higher peak learning rate for models trained from scratch."""
+
+    learning_rate: float = field(default=1e-3, metadata={"help": "Peak learning rate (AdamW)."})
+
+
+@dataclass
+class SFTTrainSettings(TrainSettings):
+    """SFT defaults: packed rows of a micro-batch become one block-masked sequence (quadratic
+    attention without FlashAttention varlen), so few rows per micro-batch, more accumulation."""
+
+    per_device_train_batch_size: int = field(default=2, metadata={
+        "help": "Sequences (packed rows when packing) per device per micro-batch."})
+    gradient_accumulation_steps: int = field(default=4, metadata={
+        "help": "Micro-batches accumulated per optimizer step."})
+
+
+@dataclass
 class PretrainConfig:
     """``codetune pretrain``: causal-LM training on packed ``input_ids`` blocks."""
 
@@ -67,7 +85,7 @@ class PretrainConfig:
         "help": "Continue from the last checkpoint in output_dir."})
     deepspeed: str | None = field(default=None, metadata={
         "help": "zero2, zero3 or a DeepSpeed JSON file (launch with `accelerate launch`)."})
-    train: TrainSettings = field(default_factory=lambda: TrainSettings(learning_rate=1e-3))
+    train: PretrainTrainSettings = field(default_factory=lambda: PretrainTrainSettings())
 
 
 @dataclass
@@ -99,4 +117,4 @@ class SFTRunConfig:
         "help": "Continue from the last checkpoint in output_dir."})
     deepspeed: str | None = field(default=None, metadata={
         "help": "zero2, zero3 or a DeepSpeed JSON file (launch with `accelerate launch`)."})
-    train: TrainSettings = field(default_factory=TrainSettings)
+    train: SFTTrainSettings = field(default_factory=lambda: SFTTrainSettings())

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from transformers import LlamaConfig, TrainingArguments
 
 from codetune.errors import CodetuneError
+from codetune.paths import REPO_ROOT
 from codetune.train.deepspeed import validate_deepspeed
 
 
@@ -37,3 +41,21 @@ def test_inconsistent_batch_sizes_are_rejected(tmp_path):
 def test_unknown_config_name_is_a_one_line_error(tmp_path):
     with pytest.raises(CodetuneError, match="use zero2, zero3 or a JSON file"):
         validate_deepspeed("zero4", _args(tmp_path), LlamaConfig(hidden_size=128))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("CODETUNE_TEST_DEEPSPEED") != "1",
+                    reason="set CODETUNE_TEST_DEEPSPEED=1: the first run compiles DeepSpeed ops "
+                           "(~1-2 min on 2 cores)")
+def test_zero2_sft_runs_in_one_cpu_process(tiny_model_dir, prompt_completion_jsonl, tmp_path):
+    out = tmp_path / "run"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "codetune.cli", "sft", "--model", str(tiny_model_dir), "--dataset",
+         str(prompt_completion_jsonl), "-o", str(out), "--max-steps", "3", "--deepspeed", "zero2",
+         "--set", "max_length=128", "--set", "train.per_device_train_batch_size=2"],
+        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (out / "checkpoint-3" / "global_step3" / "zero_pp_rank_0_mp_rank_00_optim_states.pt"
+            ).exists()
+    assert json.loads((out / "metrics.json").read_text())["global_step"] == 3
