@@ -39,6 +39,11 @@ def extract_code(text: str, entry_point: str | None = None) -> str:
     blocks = [body for tag, body in _FENCE.findall(text) if tag.lower() in _PY_TAGS]
     if not blocks:
         return text
+    return select_block(blocks, entry_point)
+
+
+def select_block(blocks: Sequence[str], entry_point: str | None = None) -> str:
+    """The one rule eval and rewards share: the block defining ``entry_point``, else the longest."""
     if entry_point:
         pattern = re.compile(rf"^\s*(async\s+)?def\s+{re.escape(entry_point)}\s*\(", re.MULTILINE)
         defining = [b for b in blocks if pattern.search(b)]

@@ -119,7 +119,8 @@ def make_execution_reward(pool: Any = None, **config: Any) -> RewardFunc:
         n = len(completions)
         tests = tests if tests is not None else columns.get("test_list", [None] * n)
         setup = setup if setup is not None else columns.get("test_setup_code")
-        codes = [(_row(code_prefix, i) or "") + extract_code(c, cfg.language, cfg.stop_sequences)
+        codes = [(_row(code_prefix, i) or "") + extract_code(
+                     c, cfg.language, cfg.stop_sequences, entry_point=_row(entry_point, i))
                  for i, c in enumerate(completions)]
         jobs, decided = build_jobs(codes, tests, cfg, entry_point, setup)
         results = (pool or _default_pool()).run_many(jobs) if jobs else []

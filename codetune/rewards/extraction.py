@@ -85,12 +85,15 @@ def _is_code(head: str, language: str) -> bool:
 
 def extract_code(completion: Any, language: str = "python",
                  stop_sequences: Sequence[str] = DEFAULT_STOP_SEQUENCES,
-                 block: str = "last") -> str:
+                 block: str = "auto", entry_point: str | None = None) -> str:
     """The code in ``completion``.
 
-    Fenced blocks win: the last (``block="last"``, open-r1's rule), first, or all joined, among
-    blocks tagged with ``language`` or untagged; an unclosed fence (a truncated generation) runs to
-    the end. Without fences the text is cut at the first stop sequence.
+    Fenced blocks win, among blocks tagged with ``language`` or untagged: by default (``"auto"``)
+    the block defining ``entry_point``, else the longest -- the same rule as evaluation
+    (``codetune.eval.sanitize.select_block``), so training rewards and pass@k judge the same
+    program; ``"last"`` (open-r1's rule), ``"first"`` or ``"all"`` joined on request. An unclosed
+    fence (a truncated generation) runs to the end. Without fences the text is cut at the first
+    stop sequence.
     """
     text = strip_special_tokens(completion_text(completion))
     tags = LANGUAGE_TAGS.get(language, (language, ""))
@@ -104,8 +107,12 @@ def extract_code(completion: Any, language: str = "python",
             code = blocks[0]
         elif block == "all":
             code = "\n\n".join(blocks)
-        else:
+        elif block == "last":
             code = blocks[-1]
+        else:
+            from codetune.eval.sanitize import select_block
+
+            code = select_block(blocks, entry_point)
         return code.strip("\n")
     # No opening fence of this language: a prompt that ended in "```python\n" leaves only the
     # closing fence in the completion, which the stop sequences cut off.

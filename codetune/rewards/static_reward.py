@@ -17,11 +17,13 @@ def static_reward(stop_sequences: list[str] | None = None, **config: Any) -> Rew
     cfg = build_dataclass(StaticConfig, config)
     stops = tuple(stop_sequences) if stop_sequences is not None else DEFAULT_STOP_SEQUENCES
 
-    def static(completions: list, code_prefix: Any = None, log_metric: Any = None,
-               **columns: Any) -> list[float | None]:
-        prefix = code_prefix if isinstance(code_prefix, list) else [code_prefix] * len(completions)
-        codes = [(p or "") + extract_code(c, cfg.language, stops)
-                 for p, c in zip(prefix, completions, strict=True)]
+    def static(completions: list, code_prefix: Any = None, entry_point: Any = None,
+               log_metric: Any = None, **columns: Any) -> list[float | None]:
+        n = len(completions)
+        prefix = code_prefix if isinstance(code_prefix, list) else [code_prefix] * n
+        entry = entry_point if isinstance(entry_point, list) else [entry_point] * n
+        codes = [(p or "") + extract_code(c, cfg.language, stops, entry_point=e)
+                 for p, c, e in zip(prefix, completions, entry, strict=True)]
         reports = analyse(codes, cfg)
         static.last_reports = reports  # type: ignore[attr-defined]
         if log_metric is not None and reports:

@@ -9,10 +9,19 @@ def test_fenced_python_block_is_extracted():
     assert extract_code(f"Here you go:\n```python\n{FUNC}\n```\nIt adds one.") == FUNC
 
 
-def test_last_python_block_wins_by_default():
+def test_block_choice_on_request():
     text = f"```python\ndef f(x):\n    return 0\n```\nBetter:\n```python\n{FUNC}\n```"
-    assert extract_code(text) == FUNC
+    assert extract_code(text, block="last") == FUNC
     assert extract_code(text, block="first") == "def f(x):\n    return 0"
+
+
+def test_default_block_is_the_one_evaluation_would_run():
+    from codetune.eval.sanitize import extract_code as eval_extract
+
+    helper = "def helper(y):\n    return [y, y, y, y, y, y, y, y, y]"
+    text = f"```python\n{FUNC}\n```\nAnd a helper:\n```python\n{helper}\n```"
+    assert extract_code(text, entry_point="f") == eval_extract(text, "f") == FUNC
+    assert extract_code(text) == eval_extract(text) == helper  # no entry point: the longest
 
 
 def test_blocks_of_another_language_are_ignored():
