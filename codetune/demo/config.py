@@ -45,7 +45,7 @@ class DemoConfig:
     rm_samples_per_task: int = field(default=4, metadata={"help": "Policy samples per task."})
     rm_steps: int = field(default=10, metadata={"help": "Reward-model optimizer steps."})
     # 5. GRPO
-    grpo_steps: int = field(default=40, metadata={"help": "GRPO optimizer steps."})
+    grpo_steps: int = field(default=15, metadata={"help": "GRPO optimizer steps."})
     grpo_prompts_per_step: int = field(default=4, metadata={"help": "Prompts per GRPO step."})
     grpo_generations: int = field(default=8, metadata={"help": "Completions per prompt (G)."})
     grpo_learning_rate: float = field(default=2e-4, metadata={"help": "GRPO learning rate."})
