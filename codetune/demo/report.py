@@ -94,7 +94,7 @@ def _header(lay: Layout, cfg: DemoConfig, mode: str, wall: float | None) -> list
              "Every number below is read back from the stage folders next to this file; "
              "`codetune demo --out DIR` reuses finished stages (a `DONE.json` marker) and "
              "`--redo STAGE` reruns one.", ""]
-    lines += _table(["stage", "seconds"], [[k, v] for k, v in secs.items()])
+    lines += _table(["stage", "seconds"], [[k, round(v or 0)] for k, v in secs.items()])
     return lines + [""]
 
 
@@ -206,6 +206,13 @@ def _grpo_section(lay: Layout, made: dict[str, str]) -> list[str]:
              f"Reward {_fmt(first.get('reward'))} (first step) → {_fmt(last.get('reward'))} "
              "(last step); groups with identical rewards carry no gradient: share per step in "
              "the plot."]
+    diag = [("rewards/execution/mean", "execution reward"), ("execution/pass_rate", "pass rate"),
+            ("execution/syntax_error_rate", "syntax-error rate"),
+            ("rewards/execution/std", "execution-reward std within batch")]
+    shown = [f"{label} {_fmt(first.get(key))} → {_fmt(last.get(key))}"
+             for key, label in diag if key in first or key in last]
+    if shown:
+        lines.append("First → last step: " + "; ".join(shown) + ".")
     for key in ("reward", "frac_reward_zero_std"):
         if key in made:
             lines += ["", f"![{key}]({made[key]})"]

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 from codetune.errors import CodetuneError
 from codetune.paths import REPO_ROOT
@@ -52,7 +53,8 @@ def docker_command(config: SandboxConfig, name: str) -> list[str]:
     mem = f"{config.container_memory_mb}m"
     return [
         docker_binary(), "run", "-i", "--rm", "--name", name,
-        "--label", "codetune.sandbox=1", "--label", f"codetune.owner_pid={os.getpid()}",
+        "--label", "codetune.sandbox=1",
+        "--label", f"codetune.owner_pid={owner_token(os.getpid())}",
         "--network", "none", "--memory", mem, "--memory-swap", mem,
         "--pids-limit", str(config.pids_limit), "--cpus", str(config.cpus),
         "--read-only", "--tmpfs", f"/tmp:rw,nosuid,nodev,noexec,size={config.tmpfs_mb}m",
@@ -94,10 +96,29 @@ def remove_stale_containers() -> None:
     stale = []
     for line in proc.stdout.splitlines():
         parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit() and not _alive(int(parts[1])):
+        if len(parts) == 2 and not _owner_alive(parts[1]):
             stale.append(parts[0])
     if stale:
         subprocess.run([docker_binary(), "rm", "-f", *stale], capture_output=True)
+
+
+def owner_token(pid: int) -> str:
+    """``pid:start_time``: a pid alone can be reused by an unrelated process (pid_max is small)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        start = stat.rsplit(")", 1)[1].split()[19]  # field 22: start time in clock ticks
+    except (OSError, IndexError):
+        return str(pid)
+    return f"{pid}:{start}"
+
+
+def _owner_alive(token: str) -> bool:
+    pid, _, _start = token.partition(":")
+    if not pid.isdigit():
+        return True  # not ours to judge
+    if not _alive(int(pid)):
+        return False
+    return not _start or owner_token(int(pid)) == token
 
 
 def _alive(pid: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
@@ -121,11 +122,10 @@ def test_containers_of_dead_pools_are_removed_at_start():
     from codetune.sandbox.backends import remove_stale_containers
     from codetune.sandbox.config import SandboxConfig as Cfg
 
-    gone = subprocess.Popen(["true"])
-    gone.wait()  # a pid that no longer exists
-    name = f"codetune-stale-{gone.pid}"
+    # Our own pid with a start time it never had: a pid reused by another process is not ours.
+    name = f"codetune-stale-{os.getpid()}"
     subprocess.run(["docker", "run", "-d", "--name", name, "--label", "codetune.sandbox=1",
-                    "--label", f"codetune.owner_pid={gone.pid}", "--network", "none",
+                    "--label", f"codetune.owner_pid={os.getpid()}:1", "--network", "none",
                     Cfg().image, "sleep", "300"], check=True, capture_output=True)
     remove_stale_containers()
     listed = subprocess.run(["docker", "ps", "-a", "--filter", f"name={name}", "-q"],
