@@ -73,7 +73,8 @@ def read_jsonl(path: str | os.PathLike) -> Iterator[dict]:
             yield row
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (it may belong to another user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -87,7 +88,7 @@ def _remove_stale_temps(final: Path) -> None:
     """Remove temp folders left beside ``final`` by a killed build (its pid no longer runs)."""
     for stale in final.parent.glob(f".{final.name}.tmp-*"):
         pid = stale.name.rsplit(".tmp-", 1)[1].split("-", 1)[0]
-        if pid.isdigit() and not _pid_alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
 
 

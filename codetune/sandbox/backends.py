@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from codetune.artifacts import pid_alive
 from codetune.errors import CodetuneError
 from codetune.paths import REPO_ROOT
 from codetune.sandbox.config import BACKENDS, SandboxConfig
@@ -116,16 +117,8 @@ def _owner_alive(token: str) -> bool:
     pid, _, _start = token.partition(":")
     if not pid.isdigit():
         return True  # not ours to judge
-    if not _alive(int(pid)):
+    if not pid_alive(int(pid)):
         return False
     return not _start or owner_token(int(pid)) == token
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
