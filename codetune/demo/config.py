@@ -28,7 +28,7 @@ class DemoConfig:
     eval_other_tasks: int = field(default=100, metadata={
         "help": "Fresh tasks of SFT templates and of held-out templates, per stage."})
     # 2. model + pretraining
-    model_size: str = field(default="2m", metadata={"help": "codetune.models size preset."})
+    model_size: str = field(default="4m", metadata={"help": "codetune.models size preset."})
     pretrain_steps: int = field(default=30, metadata={"help": "Pretraining optimizer steps."})
     pretrain_batch: int = field(default=4, metadata={"help": "Blocks per pretraining step."})
     pretrain_eval_every: int = field(default=5, metadata={
@@ -36,7 +36,7 @@ class DemoConfig:
     # 3. SFT
     sft_four_task_samples: int = field(default=100, metadata={
         "help": "generate/explain/fix/translate samples from `codetune data sft`."})
-    sft_steps: int = field(default=120, metadata={"help": "SFT optimizer steps."})
+    sft_steps: int = field(default=250, metadata={"help": "SFT optimizer steps."})
     sft_batch: int = field(default=2, metadata={
         "help": "Packed 512-token rows per SFT step (~7 task examples each)."})
     sft_learning_rate: float = field(default=1e-3, metadata={"help": "SFT peak LR (cosine)."})
@@ -45,10 +45,10 @@ class DemoConfig:
     rm_samples_per_task: int = field(default=4, metadata={"help": "Policy samples per task."})
     rm_steps: int = field(default=10, metadata={"help": "Reward-model optimizer steps."})
     # 5. GRPO
-    grpo_steps: int = field(default=15, metadata={"help": "GRPO optimizer steps."})
+    grpo_steps: int = field(default=120, metadata={"help": "GRPO optimizer steps."})
     grpo_prompts_per_step: int = field(default=4, metadata={"help": "Prompts per GRPO step."})
     grpo_generations: int = field(default=8, metadata={"help": "Completions per prompt (G)."})
-    grpo_learning_rate: float = field(default=2e-4, metadata={"help": "GRPO learning rate."})
+    grpo_learning_rate: float = field(default=1e-4, metadata={"help": "GRPO learning rate."})
     grpo_temperature: float = field(default=1.0, metadata={"help": "Sampling temperature."})
     grpo_beta: float = field(default=0.0, metadata={"help": "KL coefficient (0 = none)."})
     grpo_scale_rewards: str = field(default="batch", metadata={
