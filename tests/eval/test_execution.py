@@ -64,16 +64,18 @@ def test_skipped_rows_are_counted_in_the_summary(tmp_path, sandbox_pool):
     assert summary["samples_skipped"] == {"unknown task_id": 1, "missing completion": 1}
 
 
-def test_mbpp_references_pass_except_the_slow_one(tmp_path, sandbox_pool):
-    # 126 defines ``sum`` (shadowing the builtin), 367 needs its setup after the candidate; 123
-    # is a brute-force reference that needs well over 5 s.
-    wanted = {f"Mbpp/{i}" for i in (*range(120, 128), 366, 367)}
+def test_mbpp_references_pass_including_builtin_shadowing_and_setup(tmp_path, sandbox_pool):
+    # 126 defines ``sum`` (shadowing the builtin), 367 needs its setup after the candidate.
+    # 123 is left out: its brute-force reference takes 5-7 s, so its verdict depends on the
+    # machine's speed against the timeout (no timing-dependent assertions in tests).
+    wanted = {f"Mbpp/{i}" for i in (120, 121, 122, 124, 125, 126, 127, 366, 367)}
     tasks = [t for t in load_tasks("mbpp") if t.task_id in wanted]
+    assert len(tasks) == len(wanted)
     rows = [{"task_id": t.task_id, "solution": t.canonical_solution} for t in tasks]
     summary = evaluate_samples(_config(tmp_path, _write(tmp_path / "s.jsonl", rows), k=[1],
                                        codebleu=False), pool=sandbox_pool, tasks=tasks)
     failing = {t for t, row in summary["per_task"].items() if row["correct"] == 0}
-    assert failing == {"Mbpp/123"} and summary["status_counts"]["timeout"] == 1
+    assert failing == set()
 
 
 def test_user_jsonl_tasks_with_assert_lines(tmp_path, sandbox_pool):
