@@ -6,6 +6,8 @@ CODETUNE := $(VENV)/bin/codetune
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
+# The real ZeRO-2 CPU run compiles DeepSpeed ops once (~1.5 min on 2 cores): on in make test.
+export CODETUNE_TEST_DEEPSPEED ?= 1
 PYTEST_ARGS ?=
 
 .PHONY: install docker sandbox-image demo demo-quick test lint

@@ -45,8 +45,8 @@ def test_unknown_config_name_is_a_one_line_error(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("CODETUNE_TEST_DEEPSPEED") != "1",
-                    reason="set CODETUNE_TEST_DEEPSPEED=1: the first run compiles DeepSpeed ops "
-                           "(~1-2 min on 2 cores)")
+                    reason="CODETUNE_TEST_DEEPSPEED=1 (make test sets it): the first run compiles "
+                           "DeepSpeed ops (~1.5 min on 2 cores)")
 def test_zero2_sft_runs_in_one_cpu_process(tiny_model_dir, prompt_completion_jsonl, tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO_ROOT)}
