@@ -33,3 +33,6 @@ def test_debug_shows_traceback():
 def test_bench_list_names_the_benchmarks():
     out = _codetune("bench", "list")
     assert out.returncode == 0
+    names = {line.split()[0] for line in out.stdout.splitlines() if line.strip()}
+    assert {"dedup", "sandbox_throughput", "training", "harness_agreement"} <= names
+    assert "benchmarks/results/dedup.md" in out.stdout

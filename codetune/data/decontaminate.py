@@ -8,9 +8,7 @@ shorter than ``ngram`` tokens are skipped: they are too generic to prove a leak.
 
 from __future__ import annotations
 
-import gzip
 import importlib
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from codetune.artifacts import read_jsonl
 from codetune.data.dedup import ngram_hashes
 from codetune.data.pipeline import BaseStep, Record, record_text
 from codetune.errors import CodetuneError
@@ -27,14 +26,6 @@ from codetune.errors import CodetuneError
 DECONTAM_TOKEN_RE = re.compile(r"\b(?!\d+\b)\w\w+")
 
 BenchmarkLoader = Callable[[], Iterable[tuple[str, str]]]
-
-
-def _jsonl(path: Path) -> Iterator[dict]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
 
 
 def _data_file(name: str) -> Path:
@@ -48,14 +39,14 @@ def _data_file(name: str) -> Path:
 
 def humaneval_texts() -> Iterator[tuple[str, str]]:
     """HumanEval prompts (signature + docstring) and canonical solutions."""
-    for row in _jsonl(_data_file("HumanEval.jsonl.gz")):
+    for row in read_jsonl(_data_file("HumanEval.jsonl.gz")):
         yield row["task_id"], row["prompt"]
         yield row["task_id"], row["prompt"] + row["canonical_solution"]
 
 
 def mbpp_texts() -> Iterator[tuple[str, str]]:
     """MBPP problem statements, reference solutions and test asserts (all 974 tasks)."""
-    for row in _jsonl(_data_file("mbpp.jsonl")):
+    for row in read_jsonl(_data_file("mbpp.jsonl")):
         tid = str(row["task_id"])
         yield tid, row["text"]
         yield tid, row["code"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
+from codetune.artifacts import read_jsonl
 from codetune.console import log
 from codetune.errors import CodetuneError
 from codetune.rl.config import RLConfig, check_config  # noqa: F401 (re-exported)
@@ -80,7 +81,7 @@ def read_metrics(output_dir: str | Path) -> list[dict]:
     path = Path(output_dir) / METRICS_FILE
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return list(read_jsonl(path))
 
 
 def save_final(trainer: Any, tokenizer: Any, out: Path) -> Path:

@@ -7,11 +7,10 @@ which), and MBPP's reference solutions (exactly task ids 123, 367 and 927 fail, 
 from __future__ import annotations
 
 import ast
-import gzip
-import json
 import warnings
 from collections.abc import Iterator
 
+from codetune.artifacts import read_jsonl
 from codetune.paths import shared_data_dir
 from codetune.sandbox.types import ExecutionJob
 
@@ -19,13 +18,11 @@ MBPP_KNOWN_FAILURES = (123, 367, 927)
 
 
 def humaneval_problems() -> list[dict]:
-    with gzip.open(shared_data_dir() / "HumanEval.jsonl.gz", "rt", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return list(read_jsonl(shared_data_dir() / "HumanEval.jsonl.gz"))
 
 
 def mbpp_problems() -> list[dict]:
-    with open(shared_data_dir() / "mbpp.jsonl", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return list(read_jsonl(shared_data_dir() / "mbpp.jsonl"))
 
 
 def humaneval_job(problem: dict, completion: str, job_id: str | None = None,

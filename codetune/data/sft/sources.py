@@ -12,7 +12,6 @@ import dataclasses
 import glob
 import importlib
 import inspect
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -231,13 +230,8 @@ def read_source(cfg: SFTSourceConfig) -> Iterator[dict]:
 
 def mbpp_heldout_texts() -> Iterator[tuple[str, str]]:
     """Decontamination texts of MBPP's prompt/test/validation tasks (1-600), not the train split."""
-    from codetune.paths import shared_data_dir
+    from codetune.data.decontaminate import mbpp_texts
 
-    with open(shared_data_dir() / "mbpp.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            if row["task_id"] in MBPP_HELDOUT:
-                tid = str(row["task_id"])
-                yield tid, row["text"]
-                yield tid, row["code"]
-                yield tid, "\n".join(row.get("test_list") or [])
+    for tid, body in mbpp_texts():
+        if int(tid) in MBPP_HELDOUT:
+            yield tid, body
