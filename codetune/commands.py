@@ -36,3 +36,25 @@ SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", help="Override any config key: --set a.b=value (repeatable)."),
 ]
+
+
+def print_config_help(cls: type, expand: dict[str, tuple[type, str]] | None = None) -> None:
+    """``--show-config``: a table of every key, its default and help.
+
+    ``expand`` maps a list-valued key to (item dataclass, short default) to list the item's keys.
+    """
+    from rich.table import Table
+
+    from codetune.config import config_help
+    from codetune.console import console
+
+    table = Table("key", "default", "help")
+    for key, default, help_text in config_help(cls):
+        if expand and key in expand:
+            item_cls, short = expand[key]
+            table.add_row(key, short, help_text)
+            for sub, sub_default, sub_help in config_help(item_cls):
+                table.add_row(f"{key}[].{sub}", sub_default, sub_help)
+            continue
+        table.add_row(key, default, help_text)
+    console.print(table)

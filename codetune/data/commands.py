@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from codetune.commands import SetOpt, group
+from codetune.commands import SetOpt, group, print_config_help
 
 RecipeOpt = Annotated[str | None, typer.Option(
     "--recipe", "-r", "--config", "-c",
@@ -52,21 +52,10 @@ def tokenizer(
 
 
 def _show_config(cls: type) -> None:
-    from rich.table import Table
-
-    from codetune.config import config_help
-    from codetune.console import console
     from codetune.data.sources import SourceConfig
 
-    table = Table("key", "default", "help")
-    for key, default, help_text in config_help(cls):
-        if key == "sources":  # a list of SourceConfig: show its keys instead of a long repr
-            table.add_row(key, "[{kind: stdlib}]", help_text)
-            for sub, sub_default, sub_help in config_help(SourceConfig):
-                table.add_row(f"sources[].{sub}", sub_default, sub_help)
-            continue
-        table.add_row(key, default, help_text)
-    console.print(table)
+    # ``sources`` is a list of SourceConfig: show its keys instead of a long repr.
+    print_config_help(cls, expand={"sources": (SourceConfig, "[{kind: stdlib}]")})
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from codetune.commands import SetOpt, group
+from codetune.commands import SetOpt, group, print_config_help
 
 RecipeOpt = Annotated[str | None, typer.Option(
     "--recipe", "-r", "--config", "-c",
@@ -21,18 +21,11 @@ def sft(
     show_config: Annotated[bool, typer.Option(help="Print every recipe key and exit.")] = False,
 ) -> None:
     """Build instruction data (generate/explain/fix/translate) with verified AST augmentation."""
-    from codetune.config import config_help, load_config
+    from codetune.config import load_config
     from codetune.data.sft.config import SFTRecipe
 
     if show_config:
-        from rich.table import Table
-
-        from codetune.console import console
-
-        table = Table("key", "default", "help")
-        for key, default, help_text in config_help(SFTRecipe):
-            table.add_row(key, default, help_text)
-        console.print(table)
+        print_config_help(SFTRecipe)
         return
     cfg = load_config(SFTRecipe, recipe, set_, output_dir=output_dir)
     from codetune.console import add_log_file
