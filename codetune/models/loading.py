@@ -102,12 +102,23 @@ def quantization_config():
                               bnb_4bit_compute_dtype=compute_dtype())
 
 
-def load_causal_lm(path: str | os.PathLike, quantize: bool = False, dtype=None):
-    """``AutoModelForCausalLM.from_pretrained``, one-line errors; 4-bit nf4 when ``quantize``."""
+def load_causal_lm(path: str | os.PathLike, quantize: bool = False, dtype=None,
+                   attn_implementation: str | None = None):
+    """``AutoModelForCausalLM.from_pretrained``, one-line errors; 4-bit nf4 when ``quantize``.
+
+    ``attn_implementation``: any transformers name, or ``sdpa_packed`` (codetune's padding-free
+    attention for packed rows, registered here); None keeps transformers' default.
+    """
     from transformers import AutoModelForCausalLM
+
+    from codetune.models import attention
 
     path = check_model_path(path)
     kwargs = {"dtype": dtype or compute_dtype()}
+    if attn_implementation:
+        if attn_implementation == attention.NAME:
+            attention.register()
+        kwargs["attn_implementation"] = attn_implementation
     if quantize:
         kwargs["quantization_config"] = quantization_config()
         kwargs["device_map"] = {"": 0} if _cuda() else {"": "cpu"}
@@ -136,7 +147,8 @@ def lora_config(model, lora: LoraSettings):
 
 def load_model_for_training(path: str | os.PathLike, method: str = "full",
                             lora: LoraSettings | None = None,
-                            gradient_checkpointing: bool = False):
+                            gradient_checkpointing: bool = False,
+                            attn_implementation: str | None = None):
     """Return a trainable model: the full model, or a ``PeftModel`` for lora/qlora.
 
     Under lora/qlora only adapter weights require grad; the base (4-bit for qlora) is frozen.
@@ -148,7 +160,8 @@ def load_model_for_training(path: str | os.PathLike, method: str = "full",
     # fp32 master weights for full/LoRA (the trainer autocasts to bf16 on GPUs); a 4-bit base
     # keeps its norms and embeddings in the compute dtype.
     quantize = method == "qlora"
-    model = load_causal_lm(path, quantize=quantize, dtype=None if quantize else torch.float32)
+    model = load_causal_lm(path, quantize=quantize, dtype=None if quantize else torch.float32,
+                           attn_implementation=attn_implementation)
     if method == "full":
         if gradient_checkpointing:
             model.gradient_checkpointing_enable()

@@ -34,6 +34,9 @@ def pretrain(model: ModelOpt = None, dataset: DataOpt = None, output_dir: OutOpt
 def sft(model: ModelOpt = None, dataset: DataOpt = None, output_dir: OutOpt = None,
         method: Annotated[str | None, typer.Option(help="full, lora or qlora.")] = None,
         max_steps: StepsOpt = None, resume: ResumeOpt = False, deepspeed: DsOpt = None,
+        attn_implementation: Annotated[str | None, typer.Option(
+            help="auto (sdpa_packed for packed rows), sdpa_packed, sdpa, eager, "
+                 "flash_attention_2.")] = None,
         config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Supervised fine-tuning (TRL SFTTrainer): full, LoRA or QLoRA, completion-only loss."""
     from codetune.config import load_config
@@ -43,7 +46,7 @@ def sft(model: ModelOpt = None, dataset: DataOpt = None, output_dir: OutOpt = No
     sets = list(set_ or []) + ([f"train.max_steps={max_steps}"] if max_steps else [])
     cfg = load_config(SFTRunConfig, config, sets, model=model, dataset=dataset,
                       output_dir=output_dir, method=method, resume=resume or None,
-                      deepspeed=deepspeed)
+                      deepspeed=deepspeed, attn_implementation=attn_implementation)
     print(run_sft(cfg))
 
 

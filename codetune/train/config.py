@@ -59,8 +59,8 @@ class PretrainTrainSettings(TrainSettings):
 
 @dataclass
 class SFTTrainSettings(TrainSettings):
-    """SFT defaults: packed rows of a micro-batch become one block-masked sequence (quadratic
-    attention without FlashAttention varlen), so few rows per micro-batch, more accumulation."""
+    """SFT defaults: packed rows of a micro-batch become one padding-free sequence (attention
+    per example with ``sdpa_packed``); 2 rows per micro-batch x 4 accumulation steps."""
 
     per_device_train_batch_size: int = field(default=2, metadata={
         "help": "Sequences (packed rows when packing) per device per micro-batch."})
@@ -104,6 +104,10 @@ class SFTRunConfig:
         "help": "Pack examples into max_length rows (no padding; attention stays per example)."})
     packing_strategy: str = field(default="bfd", metadata={
         "help": "bfd (best-fit decreasing, examples never split) or wrapped."})
+    attn_implementation: str = field(default="auto", metadata={
+        "help": "auto (sdpa_packed when packing is padding-free, else the model's default), "
+                "sdpa_packed (per-example SDPA on packed rows), or any transformers name: "
+                "sdpa, eager, flash_attention_2."})
     completion_only_loss: bool = field(default=True, metadata={
         "help": "prompt/completion data: loss on completion tokens only."})
     assistant_only_loss: bool | None = field(default=None, metadata={

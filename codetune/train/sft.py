@@ -2,7 +2,8 @@
 
 prompt/completion data trains on completion tokens only; ``messages`` data on assistant turns
 only (needs ``{% generation %}`` markers in the chat template); packing is best-fit decreasing
-with position_ids, so packed examples never attend to each other.
+with position_ids, so packed examples never attend to each other; such padding-free rows use the
+``sdpa_packed`` attention (per example, no block mask) unless another one is asked for.
 """
 
 from __future__ import annotations
@@ -60,6 +61,21 @@ def loss_masking(config: SFTRunConfig, data_format: str, tokenizer) -> dict:
             and config.completion_only_loss, "assistant_only_loss": assistant_only}
 
 
+def attention_for(config: SFTRunConfig) -> str | None:
+    """The attention implementation to load the model with (None: transformers' default).
+
+    Best-fit-decreasing packing is padding-free (TRL flattens a batch into one row), so
+    ``auto`` picks ``sdpa_packed``: attention per example instead of a block mask over the row.
+    """
+    from codetune.models import attention
+
+    if config.attn_implementation != "auto":
+        return config.attn_implementation
+    if config.packing and config.packing_strategy in ("bfd", "bfd_split"):
+        return attention.NAME
+    return None
+
+
 def build_sft_trainer(config: SFTRunConfig, callbacks: list | None = None) -> SFTSetup:
     """Load model, tokenizer and data and build the ``SFTTrainer`` (nothing trained yet)."""
     from trl import SFTConfig, SFTTrainer
@@ -80,7 +96,8 @@ def build_sft_trainer(config: SFTRunConfig, callbacks: list | None = None) -> SF
     held = held.select_columns(columns) if held is not None else None
     resume_from = resolve_resume(config.output_dir, config.resume)
     model = load_model_for_training(config.model, config.method, config.lora,
-                                    config.train.gradient_checkpointing)
+                                    config.train.gradient_checkpointing,
+                                    attn_implementation=attention_for(config))
     args = training_arguments(
         SFTConfig, config.train, config.output_dir, held is not None, config.deepspeed,
         max_length=config.max_length, packing=config.packing,

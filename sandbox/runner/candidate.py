@@ -51,8 +51,14 @@ def _isolate(channel: int, out_fd: int, err_fd: int, scratch: str) -> None:
         os.setgid(NOBODY)
         os.setuid(NOBODY)
     os.chdir(scratch)
+
+
+def prepare_template() -> None:
+    """Done once in the template, inherited by every candidate it forks (saves ~1 ms a job):
+    be the OOM killer's first choice, and text streams on fds 0-2 (which each candidate
+    points at its own pipes before any of its code runs)."""
     try:
-        with open("/proc/self/oom_score_adj", "w") as f:  # be the OOM killer's first choice
+        with open("/proc/self/oom_score_adj", "w") as f:
             f.write("1000")
     except OSError:
         pass

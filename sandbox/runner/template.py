@@ -79,6 +79,7 @@ def serve(ctl_fd: int, scratch: str) -> None:
     preimport()
     import candidate
 
+    candidate.prepare_template()
     gc.freeze()  # forked children then do not copy-on-write the whole heap at their first GC
     ctl = socket.socket(fileno=ctl_fd)
     ctl.sendall(b"ready")
