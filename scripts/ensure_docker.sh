@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Make sure a Docker engine answers: install docker.io and start dockerd when root and none runs.
-# Also installs mmdebstrap (used offline by `codetune sandbox build`) when root and missing.
+# Also installs mmdebstrap (used offline by `codetune sandbox build`) and bubblewrap (the
+# process backend's namespaces) when root and missing.
 set -euo pipefail
-if [ "$(id -u)" = 0 ] && ! command -v mmdebstrap >/dev/null 2>&1; then
-  echo "installing mmdebstrap (for the offline sandbox image) ..." >&2
+missing=""
+command -v mmdebstrap >/dev/null 2>&1 || missing="$missing mmdebstrap"
+command -v bwrap >/dev/null 2>&1 || missing="$missing bubblewrap"
+if [ "$(id -u)" = 0 ] && [ -n "$missing" ]; then
+  echo "installing$missing ..." >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq mmdebstrap >/dev/null \
-    || echo "warning: could not install mmdebstrap; codetune sandbox build will say what to do" >&2
+  # shellcheck disable=SC2086
+  apt-get update -qq && apt-get install -y -qq $missing >/dev/null \
+    || echo "warning: could not install$missing; codetune will say what to do" >&2
 fi
 if docker info >/dev/null 2>&1; then
   exit 0

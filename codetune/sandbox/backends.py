@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 from codetune.artifacts import pid_alive
 from codetune.errors import CodetuneError
 from codetune.paths import REPO_ROOT
-from codetune.sandbox.config import BACKENDS, SandboxConfig
+from codetune.sandbox.config import BACKENDS, PROCESS_ISOLATIONS, SandboxConfig
 
 RUNNER_DIR = REPO_ROOT / "sandbox" / "runner"
 IMAGE_RUNNER = "/opt/codetune/runner/main.py"
@@ -21,6 +22,10 @@ DOCKER_HINT = ("start it with `bash scripts/ensure_docker.sh` (or `sudo dockerd 
 PROCESS_WARNING = ("backend 'process': candidate code runs as host subprocesses with rlimits "
                    "only - NO network, filesystem or user isolation. Use docker for untrusted "
                    "code.")
+BWRAP_WARNING = ("backend 'process' with bubblewrap: candidate code runs in host namespaces "
+                 "(no network, private /tmp, read-only system dirs) with rlimits, but WEAKER "
+                 "than docker: no memory/pids cgroup caps, the host kernel's user namespaces. "
+                 "Use docker for untrusted code.")
 
 
 def docker_binary() -> str:
@@ -67,9 +72,76 @@ def docker_command(config: SandboxConfig, name: str) -> list[str]:
     ]
 
 
-def process_command(scratch: str) -> list[str]:
-    """The runner as a plain host subprocess (the ``process`` backend)."""
+def process_command(scratch: str, config: SandboxConfig | None = None) -> list[str]:
+    """The runner as a host subprocess (the ``process`` backend), inside bubblewrap when
+    ``config.process_isolation`` resolves to bwrap (then ``scratch`` is unused)."""
+    if config is not None and resolve_process_isolation(config) == "bwrap":
+        return bwrap_command(config)
     return [sys.executable, "-I", "-S", str(RUNNER_DIR / "main.py"), "--scratch", scratch]
+
+
+def bwrap_command(config: SandboxConfig) -> list[str]:
+    """``bwrap`` around the runner: every namespace unshared (no network, own pid space), only
+    the system dirs, the interpreter and the runner visible (read-only), size-capped tmpfs
+    for /tmp and /dev/shm, a clean environment; started as root, the runner keeps five
+    capabilities and candidates run as nobody with none."""
+    python = os.path.realpath(sys.executable)
+    root = os.geteuid() == 0
+    # As root: no user namespace (candidates switch to nobody themselves, which needs the real
+    # setuid); otherwise bwrap needs one and candidates run as the invoking user.
+    unshare = (["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                "--unshare-cgroup-try"] if root else ["--unshare-all"])
+    cmd = [shutil.which("bwrap") or "bwrap", *unshare, "--die-with-parent", "--new-session",
+           "--hostname", "codetune-sandbox", "--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            cmd += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            cmd += ["--ro-bind", top, top]
+    for path in sorted({os.path.realpath(sys.base_prefix), os.path.dirname(os.path.dirname(python)),
+                        str(RUNNER_DIR)}):
+        if not path.startswith("/usr/") and path != "/usr":
+            cmd += ["--ro-bind", path, path]
+    cmd += ["--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", "--size", str(config.tmpfs_mb << 20), "--tmpfs", "/tmp",
+            "--perms", "1777", "--size", str(16 << 20), "--tmpfs", "/dev/shm",
+            "--chdir", "/tmp", "--clearenv", "--setenv", "HOME", "/tmp",
+            "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
+    if root:  # the runner keeps only what it needs to switch candidates to nobody (which
+        # drops every capability), kill their leftovers and wipe what they wrote
+        cmd += ["--cap-drop", "ALL"]
+        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_DAC_OVERRIDE", "CAP_FOWNER"):
+            cmd += ["--cap-add", cap]
+    return [*cmd, python, "-I", "-S", str(RUNNER_DIR / "main.py"), "--scratch", "/tmp,/dev/shm"]
+
+
+@functools.cache
+def _bwrap_works() -> bool:
+    """bubblewrap is installed and can create its namespaces here (it needs user namespaces
+    when not started as root)."""
+    if shutil.which("bwrap") is None:
+        return False
+    probe = SandboxConfig(tmpfs_mb=1)
+    cmd = bwrap_command(probe)
+    cmd = cmd[:cmd.index(os.path.realpath(sys.executable))] + [os.path.realpath(sys.executable),
+                                                                 "-I", "-S", "-c", "pass"]
+    try:
+        return subprocess.run(cmd, capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def resolve_process_isolation(config: SandboxConfig) -> str:
+    """``bwrap`` or ``rlimit`` for the process backend (``auto``: bwrap when it works here)."""
+    if config.process_isolation == "rlimit":
+        return "rlimit"
+    if _bwrap_works():
+        return "bwrap"
+    if config.process_isolation == "bwrap":
+        raise CodetuneError("process_isolation=bwrap: bubblewrap is not installed or cannot "
+                            "create namespaces here; install it (apt-get install bubblewrap) "
+                            "or set process_isolation=rlimit")
+    return "rlimit"
 
 
 def make_scratch() -> str:
@@ -82,6 +154,11 @@ def validate_backend(config: SandboxConfig) -> None:
     if config.backend not in BACKENDS:
         raise CodetuneError(f"sandbox backend {config.backend!r} is not one of "
                             f"{', '.join(BACKENDS)}")
+    if config.process_isolation not in PROCESS_ISOLATIONS:
+        raise CodetuneError(f"process_isolation {config.process_isolation!r} is not one of "
+                            f"{', '.join(PROCESS_ISOLATIONS)}")
+    if config.backend == "process":
+        resolve_process_isolation(config)  # a one-line error when bwrap is asked for but absent
     if config.backend == "docker":
         check_docker()
         if not image_exists(config.image):

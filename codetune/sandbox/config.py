@@ -9,6 +9,7 @@ from codetune import __version__
 
 IMAGE_REPO = "codetune-sandbox"
 BACKENDS = ("docker", "process")
+PROCESS_ISOLATIONS = ("auto", "bwrap", "rlimit")
 
 
 @dataclass
@@ -18,6 +19,10 @@ class SandboxConfig:
     backend: str = field(default="docker", metadata={
         "help": "docker (isolated containers) or process (rlimit subprocesses on the host: WEAKER "
                 "isolation, no network/filesystem sandbox; explicit opt-in only)"})
+    process_isolation: str = field(default="auto", metadata={
+        "help": "process backend only: bwrap (bubblewrap namespaces: no network, private /tmp, "
+                "read-only system dirs, own pid space), rlimit (rlimits only), or auto (bwrap "
+                "when it is installed and works, else rlimit)"})
     workers: int = field(default=0, metadata={
         "help": "warm runners in the pool (containers for docker); 0 = one per CPU core"})
     image: str = field(default=f"{IMAGE_REPO}:{__version__}", metadata={

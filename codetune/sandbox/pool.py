@@ -44,7 +44,8 @@ class SandboxPool:
             return self
         backends.validate_backend(self.config)
         if self.config.backend == "process":
-            log.warning(backends.PROCESS_WARNING)
+            bwrap = backends.resolve_process_isolation(self.config) == "bwrap"
+            log.warning(backends.BWRAP_WARNING if bwrap else backends.PROCESS_WARNING)
         else:
             backends.remove_stale_containers()
         count = self.config.resolved_workers()

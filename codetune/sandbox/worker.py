@@ -55,7 +55,7 @@ class Worker:
             cmd = backends.docker_command(self.config, self.name)
         else:
             self.scratch = backends.make_scratch()
-            cmd = backends.process_command(self.scratch)
+            cmd = backends.process_command(self.scratch, self.config)
         self._buffer = b""
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, start_new_session=True)
