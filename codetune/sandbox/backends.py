@@ -81,10 +81,16 @@ def process_command(scratch: str, config: SandboxConfig | None = None) -> list[s
 
 
 def bwrap_command(config: SandboxConfig) -> list[str]:
-    """``bwrap`` around the runner: every namespace unshared (no network, own pid space), only
-    the system dirs, the interpreter and the runner visible (read-only), size-capped tmpfs
-    for /tmp and /dev/shm, a clean environment; started as root, the runner keeps five
-    capabilities and candidates run as nobody with none."""
+    """The runner inside bubblewrap (see ``bwrap_prefix``)."""
+    return [*bwrap_prefix(config), os.path.realpath(sys.executable), "-I", "-S",
+            str(RUNNER_DIR / "main.py"), "--scratch", "/tmp,/dev/shm"]
+
+
+def bwrap_prefix(config: SandboxConfig) -> list[str]:
+    """``bwrap`` options: every namespace unshared (no network, own pid space), only the system
+    dirs, the interpreter and the runner visible (read-only), size-capped tmpfs for /tmp and
+    /dev/shm, a clean environment; started as root, the runner keeps five capabilities and
+    candidates run as nobody with none."""
     python = os.path.realpath(sys.executable)
     root = os.geteuid() == 0
     # As root: no user namespace (candidates switch to nobody themselves, which needs the real
@@ -112,7 +118,7 @@ def bwrap_command(config: SandboxConfig) -> list[str]:
         cmd += ["--cap-drop", "ALL"]
         for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_DAC_OVERRIDE", "CAP_FOWNER"):
             cmd += ["--cap-add", cap]
-    return [*cmd, python, "-I", "-S", str(RUNNER_DIR / "main.py"), "--scratch", "/tmp,/dev/shm"]
+    return cmd
 
 
 @functools.cache
@@ -121,10 +127,8 @@ def _bwrap_works() -> bool:
     when not started as root)."""
     if shutil.which("bwrap") is None:
         return False
-    probe = SandboxConfig(tmpfs_mb=1)
-    cmd = bwrap_command(probe)
-    cmd = cmd[:cmd.index(os.path.realpath(sys.executable))] + [os.path.realpath(sys.executable),
-                                                                 "-I", "-S", "-c", "pass"]
+    cmd = [*bwrap_prefix(SandboxConfig(tmpfs_mb=1)), os.path.realpath(sys.executable),
+           "-I", "-S", "-c", "pass"]
     try:
         return subprocess.run(cmd, capture_output=True, timeout=20).returncode == 0
     except (OSError, subprocess.TimeoutExpired):

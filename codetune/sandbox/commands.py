@@ -10,7 +10,8 @@ import typer
 from codetune.commands import ConfigOpt, SetOpt, group
 
 BackendOpt = Annotated[str | None, typer.Option(
-    "--backend", help="docker (default) or process (rlimit subprocesses: WEAKER isolation)")]
+    "--backend", help="docker (default) or process (host subprocesses, in bubblewrap when "
+                      "installed: WEAKER isolation)")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", "-w",
                                                 help="Warm runners (0 = one per core).")]
 

@@ -17,8 +17,9 @@ class SandboxConfig:
     """How untrusted code runs; the defaults are the hardened docker pool (docs/sandbox.md)."""
 
     backend: str = field(default="docker", metadata={
-        "help": "docker (isolated containers) or process (rlimit subprocesses on the host: WEAKER "
-                "isolation, no network/filesystem sandbox; explicit opt-in only)"})
+        "help": "docker (isolated containers) or process (host subprocesses, in bubblewrap "
+                "namespaces when available, else rlimits only: WEAKER isolation, explicit "
+                "opt-in only)"})
     process_isolation: str = field(default="auto", metadata={
         "help": "process backend only: bwrap (bubblewrap namespaces: no network, private /tmp, "
                 "read-only system dirs, own pid space), rlimit (rlimits only), or auto (bwrap "

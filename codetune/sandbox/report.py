@@ -29,7 +29,11 @@ def print_check(config: SandboxConfig) -> bool:
     console.print(table)
     healthy = all(c.ok for c in checks)
     if config.backend == "process":
-        console.print("[bold yellow]backend=process: rlimits only, no container isolation[/]")
+        from codetune.sandbox.backends import resolve_process_isolation
+
+        kind = ("bubblewrap namespaces + rlimits, no cgroup caps"
+                if resolve_process_isolation(config) == "bwrap" else "rlimits only")
+        console.print(f"[bold yellow]backend=process: {kind}, no container isolation[/]")
     console.print("[green]sandbox healthy[/]" if healthy else "[bold red]sandbox NOT healthy[/]")
     return healthy
 
