@@ -4,8 +4,9 @@ A packed, padding-free batch (TRL's best-fit-decreasing packing) is one flat row
 several examples. Plain ``sdpa`` builds a block-diagonal mask over the whole row and attends
 over all of it: cost grows with the row length squared. ``sdpa_packed`` runs causal SDPA on
 each example separately (the boundaries come from TRL's ``cu_seq_lens_q`` or from the
-position_ids restarting at 0), so cost grows with the sum of the examples' squared lengths and
-no mask is built - what flash-attn's varlen kernels do on CUDA. Anything else (padding masks,
+position_ids restarting at 0), so cost grows with the sum of the examples' squared lengths -
+what flash-attn's varlen kernels do on CUDA (the block mask transformers still builds once per
+forward is ignored on this path). Anything else (padding masks,
 generation with a cache, sliding windows, batches of several rows) goes to the stock ``sdpa``.
 """
 
