@@ -6,8 +6,8 @@ over all of it: cost grows with the row length squared. ``sdpa_packed`` runs cau
 each example separately (the boundaries come from TRL's ``cu_seq_lens_q`` or from the
 position_ids restarting at 0), so cost grows with the sum of the examples' squared lengths -
 what flash-attn's varlen kernels do on CUDA (the block mask transformers still builds once per
-forward is ignored on this path). Anything else (padding masks,
-generation with a cache, sliding windows, batches of several rows) goes to the stock ``sdpa``.
+forward is ignored on this path). Anything else (padding masks, generation with a cache,
+sliding windows, batches of several rows) goes to the stock ``sdpa``.
 """
 
 from __future__ import annotations
