@@ -100,15 +100,18 @@ def test_unknown_backend_is_rejected():
         SandboxPool(SandboxConfig(backend="chroot")).start()
 
 
-def test_process_backend_is_opt_in_and_loudly_labelled(caplog):
+@pytest.mark.parametrize("isolation", ["rlimit", "bwrap"])
+def test_process_backend_is_opt_in_and_loudly_labelled(caplog, isolation):
     import logging
 
     from codetune.console import log
 
     log.addHandler(caplog.handler)
     caplog.set_level(logging.WARNING, logger="codetune")
+    config = SandboxConfig(backend="process", workers=1, process_isolation=isolation)
     try:
-        with SandboxPool(SandboxConfig(backend="process", workers=1)) as pool:
+        with SandboxPool(config) as pool:
+            assert ("bwrap" in pool.workers[0].proc.args[0]) == (isolation == "bwrap")
             assert pool.run(_ok(1)).passed and not pool.run(_bad(1)).passed
             exit_job = ExecutionJob(id="x", code="import sys\nsys.exit(0)\n", tests=["assert 1"])
             assert pool.run(exit_job).status == "exit_called"
