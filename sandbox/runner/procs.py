@@ -43,7 +43,9 @@ def descendants() -> tuple[list[int], list[int]]:
     return found, zombies
 
 
-def reap(statuses: dict[int, int]) -> None:
+def reap(statuses: dict[int, int], keep: int = 0) -> None:
+    """Collect every ended child's wait status into ``statuses`` (only the newest ``keep``
+    when ``keep`` > 0)."""
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -52,6 +54,8 @@ def reap(statuses: dict[int, int]) -> None:
         if pid == 0:
             return
         statuses[pid] = status
+        if keep and len(statuses) > keep:
+            statuses.pop(next(iter(statuses)))
 
 
 def wipe(directory: str) -> None:

@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 
+from procs import reap
+
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 PREIMPORTS = ("array", "bisect", "collections", "copy", "datetime", "decimal", "fractions",
@@ -88,7 +90,7 @@ def serve(ctl_fd: int, scratch: str) -> None:
         msg, fds, _, _ = socket.recv_fds(ctl, 64, 8)
         if not msg:
             os._exit(0)
-        _reap(statuses)
+        reap(statuses, keep=64)
         if msg.startswith(b"wait ") and not fds:
             status = _wait(int(msg[5:]), statuses)
             ctl.sendall(b"none" if status is None else str(status).encode())
@@ -101,22 +103,9 @@ def serve(ctl_fd: int, scratch: str) -> None:
         ctl.sendall(str(pid).encode())
 
 
-def _reap(statuses: dict[int, int]) -> None:
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        statuses[pid] = status
-        if len(statuses) > 64:
-            statuses.pop(next(iter(statuses)))
-
-
 def _wait(pid: int, statuses: dict[int, int]) -> int | None:
     end = time.monotonic() + 0.3
     while pid not in statuses and time.monotonic() < end:
         time.sleep(0.005)
-        _reap(statuses)
+        reap(statuses, keep=64)
     return statuses.get(pid)
