@@ -16,7 +16,9 @@ from itertools import pairwise
 
 NAME = "sdpa_packed"
 _registered = False
-_last: tuple[tuple, list[int]] | None = None  # (tensor identity, segment lengths)
+# (the boundaries tensor, its version, segment lengths): every layer of one forward asks for
+# the same tensor. Holding it keeps its id and memory from being reused by a later batch's.
+_last: tuple[object, int, list[int]] | None = None
 
 
 def register() -> str:
@@ -38,9 +40,8 @@ def segment_lengths(cu_seq_lens=None, position_ids=None) -> list[int] | None:
     source = cu_seq_lens if cu_seq_lens is not None else position_ids
     if source is None:
         return None
-    key = (id(source), source.data_ptr(), source._version, tuple(source.shape))
-    if _last is not None and _last[0] == key:
-        return _last[1]
+    if _last is not None and _last[0] is source and _last[1] == source._version:
+        return _last[2]
     if cu_seq_lens is not None:
         bounds = [int(x) for x in cu_seq_lens.flatten().tolist()]
         lengths = [b - a for a, b in pairwise(bounds)]
@@ -52,7 +53,7 @@ def segment_lengths(cu_seq_lens=None, position_ids=None) -> list[int] | None:
         row = position_ids[0]
         starts = torch.nonzero(torch.diff(row, prepend=row[:1] - 2) != 1).flatten().tolist()
         lengths = [b - a for a, b in pairwise([*starts, int(row.shape[0])])]
-    _last = (key, lengths)
+    _last = (source, source._version, lengths)
     return lengths
 
 

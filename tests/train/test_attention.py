@@ -42,7 +42,7 @@ def test_packed_row_matches_block_mask_sdpa_in_loss_and_gradients():
         out = model(input_ids=ids, position_ids=positions, labels=ids, use_cache=False)
         out.loss.backward()
         if impl == attention.NAME:  # the per-example path ran (not the stock fallback)
-            assert attention._last is not None and attention._last[1] == lengths
+            assert attention._last is not None and attention._last[2] == lengths
         results[impl] = (out.logits.detach(), {n: p.grad.clone() for n, p in
                                                 model.named_parameters()})
     logits, grads = results[attention.NAME]
@@ -117,3 +117,13 @@ def test_unknown_attention_is_a_one_line_error(tiny_model_dir):
     with pytest.raises(CodetuneError, match="cannot load a causal LM") as info:
         load_causal_lm(tiny_model_dir, attn_implementation="warp_drive")
     assert "\n" not in str(info.value)
+
+
+def test_segment_lengths_follow_each_new_batch():
+    """The per-forward cache never hands one batch's boundaries to the next."""
+    for split in range(1, 60):
+        bounds = torch.tensor([0, split, 64], dtype=torch.int32)
+        assert attention.segment_lengths(bounds) == [split, 64 - split]
+        positions = torch.cat([torch.arange(split), torch.arange(64 - split)]).unsqueeze(0)
+        assert attention.segment_lengths(None, positions) == [split, 64 - split]
+        del bounds, positions
