@@ -7,14 +7,13 @@ judge turns it into exact builtin types and decides every assertion itself.
 from __future__ import annotations
 
 import os
-import resource
 import sys
 import types
 
 import rpc
+from isolation import CANDIDATE_UID, drop_to, set_limits
 
 CHANNEL_FD = 3
-NOBODY = 65534
 
 
 def run(channel: int, out_fd: int, err_fd: int, scratch: str) -> None:
@@ -46,10 +45,7 @@ def _isolate(channel: int, out_fd: int, err_fd: int, scratch: str) -> None:
     os.dup2(channel, CHANNEL_FD)
     os.closerange(CHANNEL_FD + 1, 65536)  # the template's control socket and anything else
     os.setsid()
-    if os.getuid() == 0:  # the process backend started as root: never run candidates as root
-        os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
+    drop_to(CANDIDATE_UID)  # started as root: never run candidates as root
     os.chdir(scratch)
 
 
@@ -68,23 +64,9 @@ def prepare_template() -> None:
 
 
 def _apply_limits(limits: dict) -> None:
-    mb = 1024 * 1024
-    cpu = int(limits.get("cpu_s", 10))
-    settings = [
-        (resource.RLIMIT_AS, int(limits.get("memory_mb", 512)) * mb),
-        (resource.RLIMIT_CPU, (cpu, cpu + 1)),
-        (resource.RLIMIT_FSIZE, int(limits.get("file_size_mb", 16)) * mb),
-        (resource.RLIMIT_NOFILE, int(limits.get("open_files", 64))),
-        (resource.RLIMIT_CORE, 0),
-    ]
-    for which, value in settings:
-        pair = value if isinstance(value, tuple) else (value, value)
-        try:
-            resource.setrlimit(which, pair)
-        except (ValueError, OSError):
-            soft, hard = resource.getrlimit(which)
-            if hard != resource.RLIM_INFINITY:
-                resource.setrlimit(which, (min(pair[0], hard), hard))
+    set_limits(memory_mb=int(limits.get("memory_mb", 512)), cpu_s=int(limits.get("cpu_s", 10)),
+               file_size_mb=int(limits.get("file_size_mb", 16)),
+               open_files=int(limits.get("open_files", 64)))
 
 
 def _exec_candidate(code: str, setup: str, limits: dict, namespace: dict) -> dict:

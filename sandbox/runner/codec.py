@@ -3,11 +3,17 @@
 Values cross as tagged JSON. Decoding only ever builds exact builtin types, so an object the
 candidate made can never reach the judge: subclasses are flattened to their base type's real
 contents, and anything else travels as an opaque handle ("L") that the receiver wraps in a proxy.
+
+The judge decodes *strictly*: a value naming one of the judge's own objects ("R") is a protocol
+error (what the candidate returns is data, never a judge-side object), and a global by name
+("g") is taken only from a fixed table of exact value types (no attribute walk).
 """
 
 from __future__ import annotations
 
 import builtins
+import collections
+import datetime
 import decimal
 import fractions
 import importlib
@@ -24,23 +30,34 @@ _ITERATORS = (types.GeneratorType, map, filter, zip, enumerate, reversed,
               type(iter([])), type(iter(())), type(iter(range(0))), type(iter("")),
               type(iter(set())), type(iter({}.items())), type(iter({}.keys())),
               type(iter({}.values())))
-# Modules whose types the judge accepts by name from the candidate (plain value types only).
-SAFE_TYPE_MODULES = frozenset({"builtins", "collections", "fractions", "decimal", "datetime",
-                               "numbers", "typing", "enum"})
+# The only globals the judge takes by name from the candidate: exact value types, looked up in
+# this table (never by walking attributes), so no name can reach a judge-side function.
+SAFE_GLOBALS = {
+    ("builtins", t.__name__): t
+    for t in (bool, int, float, complex, str, bytes, bytearray, list, tuple, dict, set,
+              frozenset, range, slice, object)
+} | {
+    (t.__module__, t.__qualname__): t
+    for t in (fractions.Fraction, decimal.Decimal, collections.Counter, collections.OrderedDict,
+              collections.defaultdict, collections.deque, datetime.date, datetime.time,
+              datetime.datetime, datetime.timedelta)
+}
 _VIEWS = {type({}.keys()): "dk", type({}.values()): "dv", type({}.items()): "di"}
 
 
-class ProtocolError(Exception):
-    """The peer sent something that is not a well-formed message."""
+class ProtocolError(BaseException):
+    """The peer sent something that is not a well-formed message. A BaseException, so that no
+    ``except Exception`` in test code (or a guarded HumanEval assert) can swallow it: it ends
+    the job."""
 
 
 class Codec:
     """Encode/decode values for one side; ``export`` turns a local object into a handle id,
     ``proxy(id, type_name, text)`` wraps a peer's handle, ``local(id)`` resolves our own."""
 
-    def __init__(self, export, proxy, local, is_proxy, types_only: bool = False):
+    def __init__(self, export, proxy, local, is_proxy, strict: bool = False):
         self.export, self.proxy, self.local, self.is_proxy = export, proxy, local, is_proxy
-        self.types_only = types_only  # the judge only takes the peer's word for stdlib *types*
+        self.strict = strict  # the judge: no own objects back, globals only from SAFE_GLOBALS
 
     def encode(self, v, depth: int = 0):
         t = type(v)
@@ -112,11 +129,20 @@ class Codec:
 
 
 def _global(c, module, qualname, handle, type_name, text):
-    obj = _resolve(str(module), str(qualname))
-    if obj is None or (c.types_only and (not isinstance(obj, type)
-                                         or module not in SAFE_TYPE_MODULES)):
+    if c.strict:
+        obj = SAFE_GLOBALS.get((module, qualname)) if type(module) is type(qualname) is str \
+            else None
+    else:
+        obj = _resolve(str(module), str(qualname))
+    if obj is None:
         return c.proxy(int(handle), str(type_name), str(text))
     return obj
+
+
+def _local(c, handle):
+    if c.strict:
+        raise ValueError("a judge-side object cannot come back as a value")
+    return c.local(int(handle))
 
 
 def _global_ref(v) -> tuple[str, str] | None:
@@ -183,7 +209,7 @@ _DECODERS = {
     "di": lambda c, i: dict(tuple(p) for p in _seq(c, i)).items(),
     "L": _peer_handle,
     "g": _global,
-    "R": lambda c, handle: c.local(int(handle)),
+    "R": _local,
 }
 
 

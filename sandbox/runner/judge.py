@@ -2,7 +2,8 @@
 
 The tests run here with the candidate's names bound to proxies; each call travels to the
 candidate process and only plain data (exact builtin types) comes back, so ``==``, ``abs``,
-``assert`` and ``AssertionError`` are always this process's own.
+``assert`` and ``AssertionError`` are always this process's own. Every job gets a fresh judge
+that sees that job's tests and never its code, under its own uid when the runner is root.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import importlib
 import json
 import os
 import signal
-import socket
 import sys
 import time
 
 import checks
 import codec
+import isolation
 import rpc
+import template
 
 
 class CandidateNamespace(dict):
@@ -81,29 +83,31 @@ def init_message(job: dict) -> list:
     return ["init", job.get("code", ""), job.get("setup") or "", job.get("limits") or {}]
 
 
-def serve(ctl: socket.socket) -> None:
-    """The long-lived judge: per job the runner hands over the candidate channel, a report pipe
-    and a pipe carrying the job. Forked from the runner; never returns."""
+JUDGE_MEMORY_MB = 2048  # the judge holds decoded return values (frames up to 64 MB)
+
+
+def run(channel: int, report_fd: int, job_fd: int, scratch: str) -> None:
+    """A fresh judge for exactly one job, forked from the judge template before the job came:
+    drop to the judge's uid, read the job (tests, never the candidate's code), judge, exit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while True:
-        msg, fds, _, _ = socket.recv_fds(ctl, 16, 3)
-        if not msg or len(fds) != 3:
-            os._exit(0)
-        channel, report_fd, job_fd = fds
-        with open(job_fd, "rb") as f:
-            data = f.read()
-        try:
-            judge_one(json.loads(data), channel, report_fd)
-        finally:
-            os.close(channel)
-            os.close(report_fd)
+    isolation.close_fds_except({channel, report_fd, job_fd})
+    isolation.drop_to(isolation.JUDGE_UID)
+    template.harden()  # a uid change resets the dumpable flag: make sure it stays off
+    os.chdir(scratch)
+    with open(job_fd, "rb") as f:
+        data = f.read()
+    job = json.loads(data)
+    limits = job.get("limits") or {}
+    isolation.set_limits(memory_mb=JUDGE_MEMORY_MB, cpu_s=int(limits.get("cpu_s", 10)) + 2,
+                         file_size_mb=int(limits.get("file_size_mb", 16)), open_files=64)
+    judge_one(job, channel, report_fd)
+    os._exit(0)
 
 
 def judge_one(job: dict, channel: int, report_fd: int) -> None:
     """Judge one job; every outcome goes to ``report_fd``."""
     report = Report(report_fd)
-    conn = rpc.Connection(channel, proxy_class=rpc.RemoteObject, export_any=False,
-                          types_only=True)
+    conn = rpc.Connection(channel, proxy_class=rpc.RemoteObject, export_any=False, strict=True)
     try:
         _judge(job, conn, report)
     except rpc.CandidateExit as exc:
@@ -130,7 +134,7 @@ def _judge(job: dict, conn: rpc.Connection, report: Report) -> None:
     report.emit(event="start", total=total)
     try:
         names = conn.request(None)  # the runner already sent the code (see init_message)
-    except (rpc.CandidateExit, rpc.PeerGone):
+    except rpc.JOB_ENDERS:
         raise
     except BaseException as exc:
         report.emit(event="load_error", kind=type(exc).__name__, detail=_describe(exc))
@@ -142,7 +146,7 @@ def _judge(job: dict, conn: rpc.Connection, report: Report) -> None:
         fixtures = {"__name__": "__main__", "__builtins__": builtins}
         try:
             exec(compile(setup, "<setup>", "exec"), fixtures)
-        except (rpc.CandidateExit, rpc.PeerGone):
+        except rpc.JOB_ENDERS:
             raise
         except BaseException as exc:
             report.emit(event="setup_error", kind=type(exc).__name__, detail=_describe(exc))
@@ -174,7 +178,7 @@ def _run_check(code, units: int, entry_point: str, namespace: dict, report: Repo
     try:
         exec(code, namespace)
         exec(compile(f"check({entry_point})\n", "<check call>", "exec"), namespace)
-    except (rpc.CandidateExit, rpc.PeerGone):
+    except rpc.JOB_ENDERS:
         raise
     except BaseException as exc:  # raised outside a guarded assert: the check is over
         report.emit(event="test", index=units, ok=False, kind=type(exc).__name__,
@@ -184,7 +188,7 @@ def _run_check(code, units: int, entry_point: str, namespace: dict, report: Repo
 def _run_test(index: int, source: str, namespace: dict, report: Report) -> None:
     try:
         exec(compile(source, f"<test {index}>", "exec"), namespace)
-    except (rpc.CandidateExit, rpc.PeerGone):
+    except rpc.JOB_ENDERS:
         raise
     except BaseException as exc:
         report.emit(event="test", index=index, ok=False, kind=type(exc).__name__,

@@ -1,10 +1,11 @@
 """codetune's in-sandbox runner (stdlib only). Runs as PID 1 of a pool container.
 
 Reads one JSON job per line on stdin and writes one JSON result per line on stdout. Per job:
-a pristine *template* process (exec'd once, never sees a job) forks the candidate process, the
-runner forks a *judge* that holds the tests, and the runner enforces the wall clock and output
-cap, classifies the outcome from the judge's report, then kills every leftover process and
-wipes the scratch directories.
+two pristine *template* processes (exec'd once, never see a job) fork the candidate process and
+a fresh *judge* that receives only that job's tests; the runner enforces the wall clock and
+output cap, classifies the outcome from the judge's report, then kills every leftover process
+and wipes the scratch directories and the kernel's IPC objects. ``--isolated``: the runner has
+private PID and IPC namespaces (docker, bubblewrap), so every IPC object in sight is a job's.
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ VERSION = "1"
 
 def main(argv: list[str]) -> None:
     if "--template" in argv:
-        template.serve(int(argv[argv.index("--template") + 1]), argv[-1])
+        at = argv.index("--template")
+        template.serve(argv[at + 1], int(argv[at + 2]), argv[-1])
         return
     scratch = argv[argv.index("--scratch") + 1].split(",") if "--scratch" in argv else ["/tmp"]
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # PID 1 must not have catchable handlers
     template.harden(subreaper=True)
     template.preimport()
-    runner = supervise.Supervisor(scratch)
+    runner = supervise.Supervisor(scratch, isolated="--isolated" in argv)
     runner.slot = runner.prepare()
     out = sys.stdout.buffer
     out.write(json.dumps({"ready": VERSION, "pid": os.getpid()}).encode() + b"\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import time
 
 
 def continue_process(pid: int) -> bool:
@@ -18,10 +19,10 @@ def continue_process(pid: int) -> bool:
     return True
 
 
-def descendants() -> tuple[list[int], list[int]]:
-    """Every live process below this one (orphans are re-parented to us: we are a subreaper),
-    and our own zombie children (still to be reaped)."""
-    me, parents, zombies = os.getpid(), {}, []
+def descendants() -> list[int]:
+    """Every process below this one, in any state (orphans are re-parented to us: we are a
+    subreaper, or PID 1 of the container)."""
+    me, parents = os.getpid(), {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -30,17 +31,48 @@ def descendants() -> tuple[list[int], list[int]]:
                 fields = f.read().rsplit(b")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        if fields[0] != b"Z":
-            parents[int(entry)] = int(fields[1])
-        elif int(fields[1]) == me:
-            zombies.append(int(entry))
+        parents[int(entry)] = int(fields[1])
     found, frontier = [], [me]
     while frontier:
         parent = frontier.pop()
         kids = [p for p, pp in parents.items() if pp == parent]
         found += kids
         frontier += kids
-    return found, zombies
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Not yet a plain zombie: a zombie thread-group leader whose other threads still run is
+    alive (it shows ``Z`` in /proc/<pid>/stat and is exactly what a scan for live processes
+    skips)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().rsplit(b")", 1)[1].split()[0]
+        return state != b"Z" or len(os.listdir(f"/proc/{pid}/task")) > 1
+    except (OSError, IndexError):
+        return False
+
+
+def kill_leftovers(keep: set[int], rounds: int = 2000) -> dict[int, int]:
+    """SIGKILL every process below this one but ``keep``, whatever its state, until none is
+    alive; reap our own children. Returns the wait statuses reaped."""
+    statuses: dict[int, int] = {}
+    for _ in range(rounds):
+        living = []
+        for pid in descendants():
+            if pid in keep:
+                continue
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                continue
+            if alive(pid):
+                living.append(pid)
+        reap(statuses)
+        if not living:
+            break
+        time.sleep(0.0005)
+    return statuses
 
 
 def reap(statuses: dict[int, int], keep: int = 0) -> None:

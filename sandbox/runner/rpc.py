@@ -3,6 +3,10 @@
 Either side may call into the other while a call is in flight (a test passes a lambda the
 candidate calls back), so waiting for a reply also serves the peer's nested requests.
 Replies: ``["ok", value]``, ``["raise", type_name, message]`` or ``["exit", detail]``.
+
+The judge's side is *strict*: the candidate may call only callables the tests handed to it in
+this job (by the handle the judge gave out), nothing it names, and anything else it sends that
+is not well-formed plain data is a ``ProtocolError`` that ends the job.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ class CandidateExit(BaseException):
 
 class PeerGone(BaseException):
     """The other process closed the channel (it exited, crashed or was killed)."""
+
+
+# What ends a job in the judge, whatever the test code around it catches.
+JOB_ENDERS = (CandidateExit, PeerGone, codec.ProtocolError)
 
 
 class Proxy:
@@ -65,7 +73,7 @@ class Connection:
     """One side of the channel: exports local objects as handles and serves peer requests."""
 
     def __init__(self, fd: int, proxy_class=Proxy, allow_attributes: bool = False,
-                 export_any: bool = True, types_only: bool = False):
+                 export_any: bool = True, strict: bool = False):
         self.fd = fd
         self.objects: dict[int, object] = {}
         self._ids: dict[int, int] = {}
@@ -74,7 +82,8 @@ class Connection:
         self.allow_attributes = allow_attributes
         self.export_any = export_any
         self.codec = codec.Codec(self._export, self._proxy, self._local,
-                                 lambda v: isinstance(v, Proxy), types_only)
+                                 lambda v: isinstance(v, Proxy), strict)
+        self.strict = strict
         self.handlers = {"call": self._serve_call}
         if allow_attributes:
             self.handlers.update(getattr=self._serve_getattr, setattr=self._serve_setattr)
@@ -109,6 +118,8 @@ class Connection:
                                        [[str(k), enc(v)] for k, v in kwargs.items()]],
                                       with_changes=True)
         for index, new in changed:  # the callee mutated a list/dict/set argument in place
+            if not 0 <= index < len(args):
+                raise codec.ProtocolError("change reported for an argument that was not passed")
             _update_in_place(args[index], self.codec.decode(new))
         return value
 
@@ -127,7 +138,10 @@ class Connection:
                 if not with_changes:
                     return value
                 changed = reply[2] if len(reply) > 2 and type(reply[2]) is list else []
-                return value, [(int(i), new) for i, new in changed]
+                if any(type(c) is not list or len(c) != 2 or type(c[0]) is not int
+                       for c in changed):
+                    raise codec.ProtocolError("malformed argument changes")
+                return value, [(i, new) for i, new in changed]
             if kind == "raise" and len(reply) == 3:
                 raise exception_from(reply[1], reply[2])
             if kind == "exit":
@@ -146,8 +160,12 @@ class Connection:
         """Run one peer request and build its reply; never raises for the peer's faults."""
         handler = self.handlers.get(request[0]) if request else None
         if handler is None:
+            if self.strict:
+                raise codec.ProtocolError(f"request {str(request[:1])[:40]} not allowed")
             return ["raise", "RuntimeError", f"request {str(request[:1])[:40]} not allowed"]
         try:
+            if self.strict and request[0] == "call" and len(request) != 4:
+                raise codec.ProtocolError("malformed call")
             result = handler(*request[1:])
             if type(result) is _Changed:
                 return ["ok", self.codec.encode(result.value), result.changes]
@@ -156,13 +174,34 @@ class Connection:
             return ["exit", f"{type(exc).__name__}({_text(exc)})"]
         except (CandidateExit, PeerGone):
             raise
+        except codec.ProtocolError:
+            if self.strict:
+                raise
+            return ["raise", "ProtocolError", "malformed request"]
         except BaseException as exc:  # the peer sees the exception by name and message
             return ["raise", type(exc).__name__, _text(exc)]
 
+    def _call_target(self, target):
+        """The judge calls only what it handed out itself: ``["R", handle]`` of an exported
+        callable. The candidate's side resolves any of its own values (it trusts nothing)."""
+        if not self.strict:
+            return self.codec.decode(target)
+        if (type(target) is not list or len(target) != 2 or target[0] != "R"
+                or type(target[1]) is not int or target[1] not in self.objects):
+            raise codec.ProtocolError("call on something the tests did not hand over")
+        return self.objects[target[1]]
+
     def _serve_call(self, target, args, kwargs):
-        fn = self.codec.decode(target)
+        fn = self._call_target(target)
+        if type(args) is not list or type(kwargs) is not list:
+            raise codec.ProtocolError("malformed call arguments")
         values = [self.codec.decode(a) for a in args]
-        result = fn(*values, **{str(k): self.codec.decode(v) for k, v in kwargs})
+        named = {}
+        for pair in kwargs:
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+                raise codec.ProtocolError("malformed keyword argument")
+            named[pair[0]] = self.codec.decode(pair[1])
+        result = fn(*values, **named)
         changes = []
         for index, (raw, value) in enumerate(zip(args, values, strict=True)):
             if type(value) in _MUTABLE:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import os
@@ -12,9 +11,10 @@ import time
 
 import codec
 import judge
+import kernel_objects
 import template
 import verdict
-from procs import continue_process, descendants, reap, wipe
+from procs import continue_process, kill_leftovers, wipe
 from watch import watch_job
 
 DEFAULT_LIMITS = {"memory_mb": 512, "file_size_mb": 16, "open_files": 64,
@@ -22,15 +22,20 @@ DEFAULT_LIMITS = {"memory_mb": 512, "file_size_mb": 16, "open_files": 64,
 
 
 class Slot:
-    """A candidate process forked ahead of the job it will serve, and its pipes."""
+    """A candidate and a judge forked ahead of the job they will serve, and their pipes.
 
-    def __init__(self, cpid: int, channel: socket.socket, out_r: int, err_r: int):
-        self.cpid, self.channel, self.out_r, self.err_r = cpid, channel, out_r, err_r
-        self.report_r = -1
+    ``channel`` is the runner's copy of the judge's end of the candidate channel: it carries the
+    candidate's code (never seen by the judge) and is closed before the judge gets the job.
+    """
+
+    def __init__(self, cpid: int, jpid: int, channel: socket.socket, out_r: int, err_r: int,
+                 report_r: int, job_w: int):
+        self.cpid, self.jpid, self.channel = cpid, jpid, channel
+        self.out_r, self.err_r, self.report_r, self.job_w = out_r, err_r, report_r, job_w
 
     def close(self) -> None:
         self.channel.close()
-        for fd in (self.report_r, self.out_r, self.err_r):
+        for fd in (self.report_r, self.out_r, self.err_r, self.job_w):
             try:
                 os.close(fd)
             except OSError:
@@ -38,17 +43,16 @@ class Slot:
 
 
 class Supervisor:
-    """Owns the template and the judge and runs jobs one at a time.
+    """Owns the two templates and runs jobs one at a time, each with a fresh judge.
 
-    Between jobs (after the previous result went out) it kills leftovers, wipes scratch and
-    forks the next candidate, so a job's latency holds no fork and no cleanup. The judge is
-    long-lived (it never runs candidate code); it is replaced whenever a job ends abnormally.
+    Between jobs (after the previous result went out) it kills every process but the templates,
+    wipes scratch and IPC objects, and forks the next candidate and judge, so a job's latency
+    holds no fork and no cleanup.
     """
 
-    def __init__(self, scratch: list[str]):
-        self.scratch = scratch
-        self.template_pid, self.ctl = template.spawn(scratch[0])
-        self.judge_pid, self.judge_ctl = _spawn_judge()
+    def __init__(self, scratch: list[str], isolated: bool = False):
+        self.scratch, self.isolated = scratch, isolated
+        self.templates = {role: template.spawn(role, scratch[0]) for role in template.ROLES}
         self.slot: Slot | None = None
 
     def run_job(self, job: dict) -> dict:
@@ -60,24 +64,24 @@ class Supervisor:
         slot = self.slot or self.prepare()
         self.slot = None
         try:
-            try:
+            try:  # the code goes straight to the candidate; the judge never sees it
                 codec.send(slot.channel.fileno(), judge.init_message(job))
             except OSError:
                 pass  # the candidate is gone: the judge reports it
-            self._hand_to_judge(slot, job)
+            slot.channel.close()
+            _send_job(slot.job_w, {k: v for k, v in job.items() if k != "code"})
+            slot.job_w = -1
             watch = watch_job(slot, time.monotonic() + timeout, limits)
             if watch["events"] and watch["events"][-1].get("event") in ("gone", "exit"):
                 watch["candidate_exit"] = self._candidate_status(slot.cpid)
         finally:
             slot.close()
-        if watch["timed_out"] or watch["output_exceeded"] or not _judge_finished(watch):
-            self._kill_judge()  # it may be stuck waiting on the candidate: start a fresh one
         result = verdict.classify(job, watch, timeout)
         result["duration_s"] = round(time.monotonic() - started, 4)
         return result
 
     def between_jobs(self) -> None:
-        """Clean up after the last job and fork the next candidate (called after replying)."""
+        """Clean up after the last job and fork the next candidate and judge (after replying)."""
         self.cleanup()
         self.slot = self.prepare()
 
@@ -85,108 +89,51 @@ class Supervisor:
         chan_judge, chan_candidate = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        try:
-            cpid = self._fork_candidate([chan_candidate.fileno(), out_w, err_w])
-        finally:
-            chan_candidate.close()
-            os.close(out_w)
-            os.close(err_w)
-        return Slot(cpid, chan_judge, out_r, err_r)
-
-    def _hand_to_judge(self, slot: Slot, job: dict) -> None:
         report_r, report_w = os.pipe()
         job_r, job_w = os.pipe()
-        slot.report_r = report_r
-        fds = [slot.channel.fileno(), report_w, job_r]
         try:
-            try:
-                socket.send_fds(self.judge_ctl, [b"job"], fds)
-            except OSError:  # the judge died (a previous candidate killed it)
-                self._kill_judge()
-                self.judge_pid, self.judge_ctl = _spawn_judge()
-                socket.send_fds(self.judge_ctl, [b"job"], fds)
+            cpid = self._fork("candidate", [chan_candidate.fileno(), out_w, err_w])
+            jpid = self._fork("judge", [chan_judge.fileno(), report_w, job_r])
         finally:
-            os.close(report_w)
-            os.close(job_r)
-        _send_job(job_w, job)
+            chan_candidate.close()
+            for fd in (out_w, err_w, report_w, job_r):
+                os.close(fd)
+        return Slot(cpid, jpid, chan_judge, out_r, err_r, report_r, job_w)
 
-    def _kill_judge(self) -> None:
+    def _fork(self, role: str, fds: list[int]) -> int:
         try:
-            os.kill(self.judge_pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.judge_ctl.close()
-        self.judge_pid = -1
-
-    def _fork_candidate(self, fds: list[int]) -> int:
-        try:
-            return template.fork_candidate(self.ctl, fds)
-        except (OSError, EOFError, ValueError):  # the last candidate killed the template
-            self._respawn_template()
-            return template.fork_candidate(self.ctl, fds)
+            return template.fork_child(self.templates[role][1], fds)
+        except (OSError, EOFError, ValueError):  # a candidate killed it (only without uids)
+            self._respawn(role)
+            return template.fork_child(self.templates[role][1], fds)
 
     def _candidate_status(self, pid: int) -> int | None:
         try:
-            return template.candidate_status(self.ctl, pid)
+            return template.candidate_status(self.templates["candidate"][1], pid)
         except (OSError, EOFError, ValueError):
             return None
 
-    def _respawn_template(self) -> None:
+    def _respawn(self, role: str) -> None:
+        pid, ctl = self.templates[role]
         try:
-            os.kill(self.template_pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        self.ctl.close()
-        self.template_pid, self.ctl = template.spawn(self.scratch[0])
+        ctl.close()
+        self.templates[role] = template.spawn(role, self.scratch[0])
 
     def cleanup(self) -> None:
-        """Kill every process but template and judge, reap them, wipe the scratch directories."""
-        statuses: dict[int, int] = {}
-        keep = {self.template_pid, self.judge_pid}
-        for _ in range(500):
-            live, zombies = descendants()
-            victims = [p for p in live if p not in keep]
-            for pid in victims:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            reap(statuses)
-            if not victims and not zombies:
-                break
-            time.sleep(0.001)
-        if self.template_pid in statuses or not continue_process(self.template_pid):
-            self._respawn_template()
-        if self.judge_pid in statuses or not continue_process(self.judge_pid):
-            if self.judge_pid > 0:
-                self._kill_judge()
-            self.judge_pid, self.judge_ctl = _spawn_judge()
+        """Kill every process but the two templates (whatever its state), reap, then remove
+        the IPC objects a job left and wipe the scratch directories."""
+        keep = {pid for pid, _ in self.templates.values()}
+        statuses = kill_leftovers(keep)
+        for role, (pid, _) in list(self.templates.items()):
+            if pid in statuses or not continue_process(pid):
+                self._respawn(role)
+        if self.isolated:  # private IPC namespace: every object in it was made by a job
+            kernel_objects.remove_all()
         for directory in self.scratch:
             wipe(directory)
-
-
-def _judge_finished(watch: dict) -> bool:
-    ends = ("done", "load_error", "setup_error", "exit", "gone", "protocol", "judge_error")
-    return any(e.get("event") in ends for e in watch["events"])
-
-
-def _spawn_judge() -> tuple[int, socket.socket]:
-    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    gc.freeze()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            null = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(null, fd)
-            keep = theirs.fileno()
-            os.closerange(3, keep)
-            os.closerange(keep + 1, 65536)
-            judge.serve(theirs)
-        finally:
-            os._exit(1)
-    theirs.close()
-    return pid, ours
 
 
 def _send_job(job_w: int, job: dict) -> None:

@@ -1,7 +1,9 @@
-"""The template: a freshly exec'd process that only forks candidate processes (and reaps them).
+"""Templates: freshly exec'd processes that only fork per-job processes (and reap them).
 
-It never receives a job's tests, so a candidate forked from it cannot find them in its memory
-(frames, heap, gc) the way it could if it were forked from the runner.
+There are two, one per role: the *candidate* template forks the process that runs a job's code,
+the *judge* template forks a fresh judge for every job. Neither ever receives a job, so nothing
+forked from them finds an earlier job's code or tests in its memory (frames, heap, gc), and a
+judge a candidate somehow influenced is gone with its job.
 """
 
 from __future__ import annotations
@@ -43,11 +45,14 @@ def preimport() -> None:
         sys.path.append(extra)
 
 
-def spawn(scratch: str) -> tuple[int, socket.socket]:
-    """Start a fresh template (fork + exec, so no job data survives in it)."""
+ROLES = ("candidate", "judge")
+
+
+def spawn(role: str, scratch: str) -> tuple[int, socket.socket]:
+    """Start a fresh template for ``role`` (fork + exec, so no job data survives in it)."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     main = os.path.join(os.path.dirname(os.path.abspath(__file__)), "main.py")
-    proc = subprocess.Popen([sys.executable, "-I", "-S", main, "--template",
+    proc = subprocess.Popen([sys.executable, "-I", "-S", main, "--template", role,
                              str(theirs.fileno()), scratch],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, pass_fds=[theirs.fileno()])
@@ -57,8 +62,8 @@ def spawn(scratch: str) -> tuple[int, socket.socket]:
     return proc.pid, ours
 
 
-def fork_candidate(ctl: socket.socket, fds: list[int]) -> int:
-    """Ask the template for a candidate process holding ``fds``; return its pid."""
+def fork_child(ctl: socket.socket, fds: list[int]) -> int:
+    """Ask a template for a new process (candidate or judge) holding ``fds``; return its pid."""
     socket.send_fds(ctl, [b"fork"], fds)
     reply = ctl.recv(32)
     if not reply:
@@ -75,13 +80,19 @@ def candidate_status(ctl: socket.socket, pid: int) -> int | None:
     return None if reply == b"none" else int(reply)
 
 
-def serve(ctl_fd: int, scratch: str) -> None:
-    """Template main loop: fork a candidate per request (reply: its pid), report exit statuses."""
+def serve(role: str, ctl_fd: int, scratch: str) -> None:
+    """Template main loop: fork a child per request (reply: its pid), report exit statuses."""
     harden()
     preimport()
-    import candidate
+    if role == "candidate":
+        import candidate
 
-    candidate.prepare_template()
+        candidate.prepare_template()
+        child = candidate.run
+    else:
+        import judge
+
+        child = judge.run
     gc.freeze()  # forked children then do not copy-on-write the whole heap at their first GC
     ctl = socket.socket(fileno=ctl_fd)
     ctl.sendall(b"ready")
@@ -97,7 +108,10 @@ def serve(ctl_fd: int, scratch: str) -> None:
             continue
         pid = os.fork()
         if pid == 0:
-            candidate.run(fds[0], fds[1], fds[2], scratch)
+            try:
+                child(fds[0], fds[1], fds[2], scratch)
+            finally:
+                os._exit(1)
         for fd in fds:
             os.close(fd)
         ctl.sendall(str(pid).encode())

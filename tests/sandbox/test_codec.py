@@ -92,3 +92,28 @@ def test_generators_are_materialized_as_iterators():
 def test_malformed_values_are_protocol_errors(bad):
     with pytest.raises(codec.ProtocolError):
         _codec().decode(bad)
+
+
+def test_the_judge_refuses_its_own_objects_as_values():
+    c = _codec(True)
+    handle = c.export(print)
+    with pytest.raises(codec.ProtocolError):
+        c.decode(["R", handle])
+    with pytest.raises(codec.ProtocolError):
+        c.decode(["l", [1, ["R", handle]]])
+    candidate_side = _codec(False)
+    assert candidate_side.decode(["R", candidate_side.export(print)]) is print
+
+
+@pytest.mark.parametrize("module, qualname", [
+    ("builtins", "type"), ("builtins", "exec"), ("typing", "operator.attrgetter"),
+    ("collections", "Counter.__init__"), ("os", "system"), ("builtins", "int.__subclasses__"),
+    (["builtins"], "int"),
+])
+def test_the_judge_takes_no_global_outside_its_table_and_walks_no_attribute(module, qualname):
+    back = _codec(True).decode(["g", module, qualname, 3, "x", "y"])
+    assert isinstance(back, FakeProxy) and back._handle == 3
+
+
+def test_protocol_errors_are_not_swallowed_by_except_exception():
+    assert not issubclass(codec.ProtocolError, Exception)

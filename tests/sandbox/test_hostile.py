@@ -12,7 +12,7 @@ pytestmark = pytest.mark.docker
 SECRET = "expected-value-6f1d2"
 CANARY = ExecutionJob(id="canary", code="import os\ndef f(x):\n    return x + 1\n",
                       tests=["assert f(1) == 2", "assert len([p for p in os.listdir('/proc') "
-                             "if p.isdigit()]) <= 4", "assert os.listdir('/tmp') == []"])
+                             "if p.isdigit()]) <= 5", "assert os.listdir('/tmp') == []"])
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +144,7 @@ def test_fork_bomb_is_contained(pool):
 
 def test_memory_bomb_is_a_memory_failure(pool):
     r = _attack(pool, "def f(x):\n    b = []\n    while True:\n"
-                "        b.append(bytearray(1 << 24))\n")
+                "        b.append(bytearray(1 << 26))\n", timeout_s=20)  # never time-bound
     assert (r.status, r.passed) == ("memory", False)
 
 
