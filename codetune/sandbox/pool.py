@@ -128,6 +128,8 @@ class SandboxPool:
         row = job.to_dict()
         row["timeout_s"] = float(job.timeout_s or self.config.default_timeout_s)
         row["limits"] = self.config.job_limits()
+        if job.memory_mb:
+            row["limits"]["memory_mb"] = int(job.memory_mb)
         return row
 
 

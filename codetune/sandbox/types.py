@@ -19,15 +19,38 @@ SANDBOX_ERROR = "sandbox_error"  # the sandbox itself failed (not the candidate'
 STATUSES = (PASSED, FAILED, TIMEOUT, ERROR, SYNTAX_ERROR, EXIT_CALLED, MEMORY, OUTPUT_LIMIT,
             SANDBOX_ERROR)
 
+# The verdicts of judges in the field (per case, and ``ExecutionResult.verdict`` for a whole job).
+ACCEPTED = "accepted"
+WRONG_ANSWER = "wrong_answer"
+TIME_LIMIT = "time_limit"
+MEMORY_LIMIT = "memory_limit"
+RUNTIME_ERROR = "runtime_error"
+COMPILE_ERROR = "compile_error"
+GRADER_ERROR = "grader_error"  # the sandbox failed, not the program: never a reward of 0
+VERDICTS = (ACCEPTED, WRONG_ANSWER, TIME_LIMIT, MEMORY_LIMIT, RUNTIME_ERROR, COMPILE_ERROR,
+            OUTPUT_LIMIT, GRADER_ERROR)
+VERDICT_OF_STATUS = {PASSED: ACCEPTED, FAILED: WRONG_ANSWER, TIMEOUT: TIME_LIMIT,
+                     ERROR: RUNTIME_ERROR, SYNTAX_ERROR: COMPILE_ERROR,
+                     EXIT_CALLED: RUNTIME_ERROR, MEMORY: MEMORY_LIMIT,
+                     OUTPUT_LIMIT: OUTPUT_LIMIT, SANDBOX_ERROR: GRADER_ERROR}
+CHECKERS = ("exact", "tokens", "lines", "float", "unordered", "special")
+
 
 @dataclass
 class ExecutionJob:
-    """One candidate program and the tests that judge it.
+    """One candidate program and what judges it: assert tests, or cases.
 
     ``tests`` is either a list of assert-style lines (``assert f(1) == 2``; one test each, so a
     verdict can report the fraction passed) or one string: a test program, or, when
     ``entry_point`` is set, a HumanEval-style ``def check(candidate): ...`` called with the
     candidate's ``entry_point`` function.
+
+    ``cases`` (each ``{"input": ..., "output": ...}``) instead: without ``entry_point`` the code
+    runs as a script (``__main__``) once per case with ``input`` as stdin (None: EOF at once)
+    and its stdout is compared with ``output`` by ``checker`` (``output`` None: run only, the
+    case result carries the whole stdout); with ``entry_point`` it is called with each ``input``
+    argument list and its return value compared with ``output``. Expected outputs never enter
+    a process that runs candidate code.
     """
 
     id: str
@@ -35,8 +58,18 @@ class ExecutionJob:
     tests: list[str] | str = field(default_factory=list)
     entry_point: str | None = None
     setup: str = ""  # trusted code run before the candidate (imports, MBPP test_setup_code)
-    timeout_s: float = 10.0
+    timeout_s: float = 10.0  # the whole job (with cases: the backstop over all of them)
     language: str = "python"
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    checker: str = "tokens"  # exact | tokens | lines | float | unordered | special
+    checker_code: str = ""  # special judge: defines check(input, expected, actual) -> bool
+    atol: float = 0.0  # float checker / call cases: absolute tolerance
+    rtol: float = 0.0  # float checker: relative tolerance
+    case_timeout_s: float | None = None  # per case (None: the job's timeout_s)
+    stop_on_failure: bool = True  # stop at the first failing case (False: the fraction counts)
+    memory_mb: int | None = None  # per-job memory limit (None: the pool's job_memory_mb)
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> base64, written first
+    fetch_files: list[str] = field(default_factory=list)  # returned base64 in result.files
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -60,6 +93,13 @@ class ExecutionResult:
     stdout: str = ""
     stderr: str = ""
     duration_s: float = 0.0
+    cases: list[dict[str, Any]] = field(default_factory=list)  # per case: index, status, ...
+    files: dict[str, str] = field(default_factory=dict)  # fetch_files, base64
+
+    @property
+    def verdict(self) -> str:
+        """The job's verdict in the field's words (accepted, wrong_answer, time_limit, ...)."""
+        return VERDICT_OF_STATUS.get(self.status, RUNTIME_ERROR)
 
     @property
     def fraction_passed(self) -> float:

@@ -14,6 +14,7 @@ import rpc
 from isolation import CANDIDATE_UID, drop_to, set_limits
 
 CHANNEL_FD = 3
+SCRIPT = "<solution>"  # the program's file name in tracebacks
 
 
 def run(channel: int, out_fd: int, err_fd: int, scratch: str) -> None:
@@ -27,6 +28,8 @@ def run(channel: int, out_fd: int, err_fd: int, scratch: str) -> None:
             code, setup, limits, namespace)
         conn.handlers["global"] = lambda name: namespace[str(name)]
         conn.handlers["bye"] = _bye
+        conn.handlers["run"] = lambda code, stdin, limits, files: _run_program(
+            code, stdin, limits, files, namespace)
         while True:
             request = rpc.codec.recv(CHANNEL_FD)
             reply = conn.serve_one(request)
@@ -86,6 +89,61 @@ def _exec_candidate(code: str, setup: str, limits: dict, namespace: dict) -> dic
             continue
         report[name] = value.__name__ if isinstance(value, types.ModuleType) else None
     return report
+
+
+def _run_program(code: str, stdin, limits: dict, files: dict, namespace: dict) -> None:
+    """Run the code as a script (``__main__``) with ``stdin`` as its standard input; report
+    ``["done", exit code, exception name]`` on the channel and exit with that code. The report
+    is a claim, used only to label a failure (the runner checks signals itself)."""
+    import base64
+    import io
+    import linecache
+    import traceback
+
+    _apply_limits(limits if isinstance(limits, dict) else {})
+    for path, data in (files or {}).items():
+        folder = os.path.dirname(str(path))
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        with open(str(path), "wb") as f:
+            f.write(base64.b64decode(data))
+    if stdin is not None:
+        fd = os.memfd_create("stdin")
+        data = str(stdin).encode()
+        while data:
+            data = data[os.write(fd, data):]
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.dup2(fd, 0)
+        os.close(fd)
+    sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)))
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False), 1 << 16),
+                                  errors="backslashreplace")
+    sys.argv = ["main.py"]
+    status, kind = 0, ""
+    source = str(code)
+    linecache.cache[SCRIPT] = (len(source), None, source.splitlines(True), SCRIPT)
+    try:
+        exec(compile(source, SCRIPT, "exec"), namespace)
+    except SystemExit as exc:
+        status = _exit_status(exc.code)
+    except BaseException as exc:
+        kind, status = type(exc).__name__, 1
+        traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next)  # not our frame
+    _flush()
+    rpc.codec.send(CHANNEL_FD, ["done", status, kind])
+    os._exit(status)
+
+
+def _exit_status(code) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int) and not isinstance(code, bool):
+        return code & 0xFF
+    try:
+        print(code, file=sys.stderr)
+    except BaseException:
+        pass
+    return 1
 
 
 def _flush() -> None:

@@ -16,6 +16,7 @@ import signal
 import sys
 import time
 
+import case_judge
 import checks
 import codec
 import isolation
@@ -94,13 +95,16 @@ def run(channel: int, report_fd: int, job_fd: int, scratch: str) -> None:
     isolation.drop_to(isolation.JUDGE_UID)
     template.harden()  # a uid change resets the dumpable flag: make sure it stays off
     os.chdir(scratch)
-    with open(job_fd, "rb") as f:
-        data = f.read()
-    job = json.loads(data)
+    lines = open(job_fd, "rb")
+    job = json.loads(lines.readline())
     limits = job.get("limits") or {}
     isolation.set_limits(memory_mb=JUDGE_MEMORY_MB, cpu_s=int(limits.get("cpu_s", 10)) + 2,
                          file_size_mb=int(limits.get("file_size_mb", 16)), open_files=64)
-    judge_one(job, channel, report_fd)
+    if job.get("cases") and not job.get("entry_point"):
+        os.close(channel)  # stdin/stdout: the runner hands over each case's output
+        case_judge.judge_stdio(job, lines, report_fd)
+    else:
+        judge_one(job, channel, report_fd)
     os._exit(0)
 
 
@@ -127,10 +131,14 @@ def judge_one(job: dict, channel: int, report_fd: int) -> None:
 
 def _judge(job: dict, conn: rpc.Connection, report: Report) -> None:
     tests = job.get("tests") or []
+    call_cases = job.get("cases") or []
     instrumented = None
-    if isinstance(tests, str) and job.get("entry_point"):
+    if isinstance(tests, str) and job.get("entry_point") and not call_cases:
         instrumented = checks.instrument(tests)
-    total = len(tests) if isinstance(tests, list) else instrumented[1] if instrumented else 1
+    if call_cases:
+        total = len(call_cases)
+    else:
+        total = len(tests) if isinstance(tests, list) else instrumented[1] if instrumented else 1
     report.emit(event="start", total=total)
     try:
         names = conn.request(None)  # the runner already sent the code (see init_message)
@@ -152,7 +160,15 @@ def _judge(job: dict, conn: rpc.Connection, report: Report) -> None:
             report.emit(event="setup_error", kind=type(exc).__name__, detail=_describe(exc))
             return
         namespace.update({k: v for k, v in fixtures.items() if k != "__builtins__"})
-    if isinstance(tests, list):
+    if call_cases:
+        try:
+            function = namespace[job["entry_point"]]
+        except KeyError:
+            report.emit(event="load_error", kind="NameError",
+                        detail=f"NameError: the code defines no {job['entry_point']!r}")
+            return
+        case_judge.judge_calls(job, function, report)
+    elif isinstance(tests, list):
         for index, line in enumerate(tests):
             _run_test(index, str(line), namespace, report)
     elif instrumented:

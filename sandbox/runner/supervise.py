@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import select
 import signal
 import socket
 import time
 
+import cases
 import codec
 import judge
 import kernel_objects
@@ -63,6 +65,10 @@ class Supervisor:
         job = {**job, "limits": limits}
         slot = self.slot or self.prepare()
         self.slot = None
+        if job.get("cases") and not job.get("entry_point"):
+            result = self._run_stdio(job, slot, started + timeout)
+            result["duration_s"] = round(time.monotonic() - started, 4)
+            return result
         try:
             try:  # the code goes straight to the candidate; the judge never sees it
                 codec.send(slot.channel.fileno(), judge.init_message(job))
@@ -79,6 +85,85 @@ class Supervisor:
         result = verdict.classify(job, watch, timeout)
         result["duration_s"] = round(time.monotonic() - started, 4)
         return result
+
+    def _run_stdio(self, job: dict, slot: Slot, deadline: float) -> dict:
+        """Each case in a fresh candidate; the judge compares each output as it comes."""
+        _send_job(slot.job_w, {k: v for k, v in job.items() if k != "code"}, close=False)
+        judge_lines = LineReader(slot.report_r)
+        case_timeout = float(job.get("case_timeout_s") or job.get("timeout_s") or 10.0)
+        limits = {**job["limits"], "cpu_s": math.ceil(case_timeout) + 1}
+        records: list[dict] = []
+        keep = {pid for pid, _ in self.templates.values()} | {slot.jpid}
+        candidate = slot
+        for index, case in enumerate(job["cases"]):
+            if time.monotonic() >= deadline:
+                records.append({"index": index, "status": cases.TIME_LIMIT, "time_s": 0.0,
+                                "detail": "not run: the job's time limit was reached"})
+                break
+            if index:
+                kill_leftovers(keep)
+                for directory in self.scratch:
+                    wipe(directory)
+                candidate = self._candidate_only()
+            case_deadline = min(time.monotonic() + case_timeout, deadline)
+            seen = cases.run_case(candidate, job.get("code", ""), case if isinstance(case, dict)
+                                  else {}, limits, job.get("files") or {}, case_deadline,
+                                  self._candidate_status)
+            if index:
+                candidate.close()
+            if index == len(job["cases"]) - 1 and job.get("fetch_files"):
+                kill_leftovers(keep)
+                seen["files"] = cases.fetch_files(self.scratch[0], job["fetch_files"])
+            record = self._judge_case(slot, judge_lines, index, case, seen)
+            records.append(record)
+            if record["status"] != cases.ACCEPTED and job.get("stop_on_failure", True):
+                break
+        try:
+            os.close(slot.job_w)
+        except OSError:
+            pass
+        slot.job_w = -1
+        slot.close()
+        return verdict.classify_cases(job, records)
+
+    def _judge_case(self, slot: Slot, judge_lines: LineReader, index: int, case, seen: dict):
+        """Send what the program did to the judge and take its verdict for the case."""
+        run_only = not isinstance(case, dict) or case.get("output") is None
+        record = {"index": index, "status": seen["status"], "time_s": seen["time_s"],
+                  "exit_code": seen.get("exit_code"), "detail": seen.get("detail", "")}
+        if run_only:
+            record.update(stdout=seen["stdout"], stderr=seen["stderr"])
+        if "files" in seen:
+            record["files"] = seen["files"]
+        line = {"index": index, "status": seen["status"], "stdout": seen["stdout"]}
+        try:
+            _write_all(slot.job_w, json.dumps(line).encode() + b"\n")
+            answer = judge_lines.read(time.monotonic() + 10.0)
+        except OSError:
+            answer = None
+        if not isinstance(answer, dict) or answer.get("index") != index:
+            record.update(status="grader_error", detail="the judge gave no verdict for the case")
+            return record
+        record["status"] = answer.get("status") or "grader_error"
+        if answer.get("detail"):
+            record["detail"] = str(answer["detail"])[:500]
+        if answer.get("excerpt") and not run_only:
+            record["excerpt"] = answer["excerpt"]
+        if record["status"] != cases.ACCEPTED and not run_only:
+            record["stderr"] = seen["stderr"]
+        return record
+
+    def _candidate_only(self) -> Slot:
+        chan_runner, chan_candidate = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        try:
+            cpid = self._fork("candidate", [chan_candidate.fileno(), out_w, err_w])
+        finally:
+            chan_candidate.close()
+            os.close(out_w)
+            os.close(err_w)
+        return Slot(cpid, -1, chan_runner, out_r, err_r, -1, -1)
 
     def between_jobs(self) -> None:
         """Clean up after the last job and fork the next candidate and judge (after replying)."""
@@ -136,11 +221,41 @@ class Supervisor:
             wipe(directory)
 
 
-def _send_job(job_w: int, job: dict) -> None:
-    data = json.dumps(job).encode()
+def _send_job(job_w: int, job: dict, close: bool = True) -> None:
+    """The job as one JSON line to the judge (stdin/stdout jobs keep the pipe open: each
+    case's output follows as a line)."""
     try:
-        while data:
-            data = data[os.write(job_w, data):]
+        _write_all(job_w, json.dumps(job).encode() + b"\n")
     except BrokenPipeError:  # the judge is gone; the watch reports it
         pass
-    os.close(job_w)
+    if close:
+        os.close(job_w)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data):]
+
+
+class LineReader:
+    """JSON lines from the judge's report pipe, each read with a deadline."""
+
+    def __init__(self, fd: int):
+        self.fd, self.buffer = fd, b""
+
+    def read(self, deadline: float):
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                chunk = os.read(self.fd, 1 << 16)
+                if not chunk:
+                    return None
+                self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        try:
+            return json.loads(line)
+        except ValueError:
+            return None

@@ -10,6 +10,42 @@ _LOAD_STATUS = {"SyntaxError": "syntax_error", "IndentationError": "syntax_error
                 "RecursionError": "error"}
 
 
+# A case's verdict as a job status (the first failing case decides the job's).
+STATUS_OF_VERDICT = {"accepted": "passed", "wrong_answer": "failed", "time_limit": "timeout",
+                     "memory_limit": "memory", "runtime_error": "error",
+                     "output_limit": "output_limit", "compile_error": "syntax_error",
+                     "grader_error": "sandbox_error"}
+
+
+def classify_cases(job: dict, records: list[dict]) -> dict:
+    """A stdin/stdout job: passed only when the judge accepted every case."""
+    total = len(job.get("cases") or [])
+    accepted = sum(r.get("status") == "accepted" for r in records)
+    failure = next((r for r in records if r.get("status") != "accepted"), None)
+    if failure is None and accepted == total and total:
+        status, reason = "passed", ""
+    elif failure is None:
+        status, reason = "error", "job has no cases: nothing could confirm a pass"
+    else:
+        status = STATUS_OF_VERDICT.get(failure.get("status"), "error")
+        reason = f"case {failure['index']}: {failure.get('status')}"
+        if failure.get("detail"):
+            reason += f": {failure['detail']}"
+    shown = failure or (records[-1] if records else {})
+    keep = int((job.get("limits") or {}).get("keep_output_bytes", 4096))
+    result = {
+        "id": str(job.get("id", "")), "status": status, "passed": status == "passed",
+        "tests_passed": accepted if status != "sandbox_error" else 0, "tests_total": total,
+        "reason": reason[:1000], "stdout": str(shown.get("stdout", ""))[:keep],
+        "stderr": str(shown.get("stderr", ""))[:keep],
+        "cases": [{k: v for k, v in r.items() if k != "files"} for r in records],
+    }
+    for record in records:
+        if "files" in record:
+            result["files"] = record["files"]
+    return result
+
+
 def classify(job: dict, watch: dict, timeout: float) -> dict:
     """Only the judge's explicit per-test confirmations count as passes."""
     events = watch.get("events", [])
@@ -22,12 +58,16 @@ def classify(job: dict, watch: dict, timeout: float) -> dict:
     passed_ix = {e.get("index") for e in events if e.get("event") == "test" and e.get("ok") is True}
     failures = [e for e in events if e.get("event") == "test" and e.get("ok") is not True]
     status, reason = _status(events, kinds, failures, watch, timeout, total, len(passed_ix))
-    return {
+    result = {
         "id": str(job.get("id", "")), "status": status, "passed": status == "passed",
         "tests_passed": len(passed_ix) if status != "sandbox_error" else 0,
         "tests_total": total, "reason": reason[:1000],
         "stdout": watch.get("stdout", ""), "stderr": watch.get("stderr", ""),
     }
+    if job.get("cases"):  # call cases: each test event is a case with its verdict
+        result["cases"] = [{k: e[k] for k in ("index", "status", "time_s", "detail", "excerpt")
+                            if k in e} for e in events if e.get("event") == "test"]
+    return result
 
 
 def _status(events, kinds, failures, watch, timeout, total, n_passed) -> tuple[str, str]:
@@ -57,6 +97,9 @@ def _status(events, kinds, failures, watch, timeout, total, n_passed) -> tuple[s
     if not failures and n_passed == total:
         return "passed", ""
     first = failures[0] if failures else {}
+    if first.get("status") in STATUS_OF_VERDICT:  # a call case's verdict
+        return STATUS_OF_VERDICT[first["status"]], \
+            f"case {first.get('index', 0)}: {first['status']}: {first.get('detail', '')}"
     if any(f.get("kind") == "MemoryError" for f in failures):
         return "memory", f"test {first.get('index', 0)}: MemoryError"
     status = "failed" if first.get("kind") == "AssertionError" else "error"
