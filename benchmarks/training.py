@@ -42,9 +42,9 @@ PROFILES = {
 
 def build_assets(work: Path, profile: dict) -> dict[str, str]:
     """Tokenizer, random-init models and an MBPP-train prompt/completion JSONL under ``work``."""
+    from codetune.benchmark_data import benchmark_file
     from codetune.data.tokenizer import read_texts, stdlib_python_files, train_tokenizer
     from codetune.models import ModelInitConfig, init_model
-    from codetune.paths import shared_data_dir
 
     tok_dir = work / "tokenizer"
     train_tokenizer(read_texts(stdlib_python_files()[:600]), tok_dir, vocab_size=profile["vocab"])
@@ -53,7 +53,7 @@ def build_assets(work: Path, profile: dict) -> dict[str, str]:
         models[size] = str(init_model(ModelInitConfig(tokenizer=str(tok_dir), size=size,
                                                       output_dir=str(work / f"model-{size}"))))
     rows = []
-    with open(shared_data_dir() / "mbpp.jsonl", encoding="utf-8") as fh:
+    with open(benchmark_file("mbpp.jsonl"), encoding="utf-8") as fh:
         for line in fh:
             task = json.loads(line)
             if 601 <= task["task_id"] <= 974:  # MBPP's train split

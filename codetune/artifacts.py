@@ -13,6 +13,15 @@ from typing import Any
 
 from codetune.errors import CodetuneError
 
+# Every trainer (pretrain, SFT, reward model, GRPO/RLOO/DPO) saves its final model (or LoRA
+# adapter) + tokenizer in <output_dir>/final; config.yaml, metrics and run.log stay beside it.
+FINAL_DIR = "final"
+
+
+def final_model_dir(output_dir: str | os.PathLike) -> Path:
+    """Where a training run's final model lives."""
+    return Path(output_dir) / FINAL_DIR
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -22,13 +31,18 @@ def _umask() -> int:
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` through a temp file in the same folder and a rename."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temp file in the same folder and a rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; an artifact reads like any file
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -12,7 +12,7 @@ import typer
 
 from codetune.commands import group
 from codetune.errors import CodetuneError
-from codetune.paths import REPO_ROOT
+from codetune.paths import REPO_ROOT, checkout_data_dir
 
 
 def benchmarks_dir() -> Path:
@@ -55,7 +55,11 @@ def run_benchmark(
     scripts = available()
     if name not in scripts:
         raise CodetuneError(f"unknown benchmark '{name}'; available: {', '.join(scripts)}")
-    rc = subprocess.call([sys.executable, str(scripts[name]), *(args or [])], cwd=REPO_ROOT)
+    env = dict(os.environ)
+    if "CODETUNE_DATA_DIR" not in env and checkout_data_dir() is not None:
+        env["CODETUNE_DATA_DIR"] = str(checkout_data_dir())  # the development mirror
+    rc = subprocess.call([sys.executable, str(scripts[name]), *(args or [])], cwd=REPO_ROOT,
+                         env=env)
     if rc:
         raise typer.Exit(rc)
 

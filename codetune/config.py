@@ -57,6 +57,11 @@ def _read_yaml(path: Path) -> tuple[dict, dict[str, int]]:
 
 
 # ---------------------------------------------------------------- type conversion
+class CliValue(str):
+    """A ``--set`` value as typed: converted by the field's type, or parsed as a YAML scalar
+    where no type is known (the leaves of ``dict`` fields), never kept as a raw string."""
+
+
 def _resolve_hints(cls: type) -> dict[str, Any]:
     try:
         return typing.get_type_hints(cls)
@@ -106,7 +111,10 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
             value = _yaml_scalar(value)
         if not isinstance(value, dict):
             raise CodetuneError(f"{where}: expected a mapping, got {value!r}")
-        return value
+        args = typing.get_args(tp)
+        inner = args[1] if len(args) == 2 else Any
+        return {k: _convert(v, inner, _subkey(where, k)) if inner is not Any else _cli_leaves(v)
+                for k, v in value.items()}
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if isinstance(value, tp):
             return value
@@ -138,7 +146,7 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
         except (TypeError, ValueError):
             raise CodetuneError(f"{where}: expected a number, got {value!r}") from None
     if tp is str:
-        return value if isinstance(value, str) else str(value)
+        return str(value)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         try:
             return tp(value)
@@ -148,8 +156,38 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
     return _yaml_scalar(value)
 
 
+def _subkey(where: str, key: Any) -> str:
+    """``... key 'a.b'`` → ``... key 'a.b.<key>'`` (error locations of mapping entries)."""
+    return f"{where[:-1]}.{key}'" if where.endswith("'") else f"{where}.{key}"
+
+
+def _cli_leaves(value: Any) -> Any:
+    """``--set`` strings inside an untyped mapping become YAML scalars (``false`` → False)."""
+    if isinstance(value, CliValue):
+        return _yaml_scalar(value)
+    if isinstance(value, dict):
+        return {k: _cli_leaves(v) for k, v in value.items()}
+    return value
+
+
+def convert_fields(cls: type, data: dict, prefix: str) -> dict:
+    """Check a pass-through section (``trl:``, ``train.extra``) against dataclass ``cls``:
+    an unknown key is an error naming the nearest field, each value gets the field's type."""
+    fields = {f.name for f in dataclasses.fields(cls) if f.init}
+    hints = _resolve_hints(cls)
+    out = {}
+    for key, value in data.items():
+        if key not in fields:
+            near = difflib.get_close_matches(str(key), sorted(fields), n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            raise CodetuneError(f"{prefix}.{key}: not a {cls.__name__} field{hint}")
+        out[key] = _convert(value, hints.get(key, Any), f"key '{prefix}.{key}'")
+    return out
+
+
 def _yaml_scalar(value: Any) -> Any:
     if isinstance(value, str):
+        value = str(value)
         try:
             return yaml.safe_load(value)
         except yaml.YAMLError:
@@ -224,7 +262,7 @@ def parse_overrides(overrides: list[str] | None) -> dict:
             node = node.setdefault(p, {})
             if not isinstance(node, dict):
                 raise CodetuneError(f"--set {item!r}: '{p}' is set both as a value and a section")
-        node[parts[-1]] = value
+        node[parts[-1]] = CliValue(value)
     return nested
 
 
@@ -245,7 +283,11 @@ def load_config(cls: type[T], path: str | os.PathLike | None = None,
     lines: dict[str, int] = {}
     source = ""
     if path:
-        data, lines = _read_yaml(Path(path))
+        # A shipped recipe's repository path (datasets_recipes/x.yaml) works from anywhere.
+        from codetune.paths import resolve_recipe
+
+        path = resolve_recipe(path)
+        data, lines = _read_yaml(path)
         source = str(path)
     # File keys are checked with their line numbers first.
     build_dataclass(cls, data, lines=lines, source=source)

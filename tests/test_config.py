@@ -94,3 +94,54 @@ def test_partial_section_override_keeps_the_sections_own_defaults(tmp_path):
     assert cfg.warm.lr == 0.5 and cfg.warm.betas == [0.1, 0.2]
     cfg = load_config(Stage, None, ["warm.betas=[0.3, 0.4]"])
     assert cfg.warm.lr == 0.5 and cfg.warm.betas == [0.3, 0.4]
+
+
+@dataclass
+class Free:
+    """A stage with free-form mappings (like RLConfig.trl or EvalConfig.benchmark_options)."""
+
+    trl: dict = field(default_factory=dict)
+    options: dict[str, int] = field(default_factory=dict)
+
+
+def test_set_converts_values_inside_untyped_mappings():
+    cfg = load_config(Free, None, ["trl.bf16=false", "trl.workers=4", "trl.name=run-1",
+                                   "trl.ratio=0.5", "trl.nested.flag=true"])
+    assert cfg.trl == {"bf16": False, "workers": 4, "name": "run-1", "ratio": 0.5,
+                       "nested": {"flag": True}}
+
+
+def test_yaml_strings_in_untyped_mappings_stay_strings(tmp_path):
+    cfg = load_config(Free, _write(tmp_path, 'trl:\n  run_name: "2024"\n'))
+    assert cfg.trl == {"run_name": "2024"}
+
+
+def test_typed_mapping_values_are_converted_and_checked():
+    assert load_config(Free, None, ["options.n=3"]).options == {"n": 3}
+    with pytest.raises(CodetuneError, match="key 'options.n': expected an integer"):
+        load_config(Free, None, ["options.n=three"])
+
+
+def test_rl_sandbox_section_is_a_typed_sandbox_config():
+    from codetune.rl.config import RLConfig
+    from codetune.sandbox.config import SandboxConfig
+
+    cfg = load_config(RLConfig, None, ["sandbox.workers=4", "sandbox.backend=process"])
+    assert isinstance(cfg.sandbox, SandboxConfig)
+    assert cfg.sandbox.workers == 4 and cfg.sandbox.resolved_workers() == 4
+    with pytest.raises(CodetuneError, match="unknown key 'wrkers'; did you mean 'workers'"):
+        load_config(RLConfig, None, ["sandbox.wrkers=4"])
+
+
+def test_rl_trl_keys_are_checked_and_typed_against_trls_config():
+    from codetune.rl.config import RLConfig, check_config
+
+    cfg = load_config(RLConfig, None, ["model=m", "trl.bf16=false", "trl.warmup_steps=3"])
+    check_config(cfg)
+    assert cfg.trl == {"bf16": False, "warmup_steps": 3}
+    bad = load_config(RLConfig, None, ["model=m", "trl.bf16x=false"])
+    with pytest.raises(CodetuneError, match="trl.bf16x: not a GRPOConfig field; did you mean"):
+        check_config(bad)
+    dpo = load_config(RLConfig, None, ["model=m", "algo=dpo", "trl.max_length=64"])
+    check_config(dpo)
+    assert dpo.trl == {"max_length": 64}

@@ -1,7 +1,7 @@
 """Decontamination: drop records that share a long token n-gram with a benchmark's prompts or
 solutions (bigcode style; whitespace- and formatting-insensitive).
 
-Benchmarks are named (``humaneval``, ``mbpp``, from ``codetune.paths.shared_data_dir()``) or
+Benchmarks are named (``humaneval``, ``mbpp``, through ``codetune.benchmark_data``) or
 given as ``package.module:function`` returning ``(item_id, text)`` pairs. Benchmark texts
 shorter than ``ngram`` tokens are skipped: they are too generic to prove a leak.
 """
@@ -29,12 +29,9 @@ BenchmarkLoader = Callable[[], Iterable[tuple[str, str]]]
 
 
 def _data_file(name: str) -> Path:
-    from codetune.paths import shared_data_dir
+    from codetune.benchmark_data import benchmark_file
 
-    path = shared_data_dir() / name
-    if not path.exists():
-        raise CodetuneError(f"{path}: benchmark file not found (set CODETUNE_DATA_DIR)")
-    return path
+    return benchmark_file(name)
 
 
 def humaneval_texts() -> Iterator[tuple[str, str]]:

@@ -29,6 +29,7 @@ from codetune.data.filters import build_filters, first_drop
 from codetune.data.pipeline import Pipeline, Step
 from codetune.data.recipe import PretrainRecipe
 from codetune.data.report import filter_rows, near_dup_families, print_report
+from codetune.data.sharded.config import EXECUTOR_KINDS
 from codetune.data.sources import Source, make_source
 from codetune.errors import CodetuneError
 
@@ -48,6 +49,9 @@ def cache_key(recipe: PretrainRecipe, sources: list[Source]) -> str:
     plain = to_plain(recipe)
     plain.pop("output_dir", None)
     plain.pop("cache", None)
+    ex = plain.pop("executor", {})
+    if ex.get("kind", "memory") != "memory":  # where/how it runs does not change the output
+        plain["executor"] = {"kind": "sharded", "tasks": ex["tasks"]}
     tok = Path(recipe.tokenize.tokenizer).expanduser() if recipe.tokenize.tokenizer else None
     tok_fp = ([[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in sorted(tok.iterdir())]
               if tok and tok.is_dir() else recipe.tokenize.tokenizer)
@@ -76,6 +80,13 @@ def build_pretrain(recipe: PretrainRecipe, force: bool = False) -> BuildResult:
         log.info("%s: recipe and inputs unchanged, reusing the built dataset", out)
         print_report(report, reused=True)
         return BuildResult(out, report, reused=True)
+    if recipe.executor.kind not in EXECUTOR_KINDS:
+        raise CodetuneError(f"recipe executor.kind={recipe.executor.kind!r}: use one of "
+                            f"{', '.join(EXECUTOR_KINDS)}")
+    if recipe.executor.kind != "memory":
+        from codetune.data.sharded.build import build_sharded
+
+        return build_sharded(recipe, key, force)
     start = time.time()
     with atomic_dir(out) as tmp:
         handler = _log_into(tmp / "run.log")

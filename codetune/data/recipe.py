@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from codetune.data.filters import FilterConfig
+from codetune.data.sharded.config import ExecutorConfig
 from codetune.data.sources import SourceConfig
 
 
@@ -82,3 +83,5 @@ class PretrainRecipe:
         "help": "Also save the kept files (text, path, split) as a dataset in files/."})
     cache: bool = field(default=True, metadata={
         "help": "Reuse the output when recipe and input files are unchanged."})
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig, metadata={
+        "help": "memory: this process; local/slurm/ray: sharded datatrove stages."})

@@ -55,20 +55,26 @@ def evaluate_stage(stage: str, cfg: DemoConfig, lay: Layout, pool: Any,
                             codebleu=False)
         results["rl_eval_passk"] = evaluate_model(conf, pool=pool)
     if public:
-        results.update(evaluate_public(model, out, cfg, pool))
+        results.update(evaluate_public(model, out, cfg, pool))  # may add "skipped": [line]
     return results
 
 
 def evaluate_public(model: Path, out: Path, cfg: DemoConfig, pool: Any) -> dict[str, Any]:
-    """HumanEval and MBPP (test split, 1-shot): near 0 for a model this small, run anyway."""
+    """HumanEval and MBPP (test split, 1-shot): near 0 for a model this small, run anyway.
+    MBPP is skipped (and said so) where it cannot be had."""
+    from codetune.demo.skips import mbpp_missing
     from codetune.eval.run import evaluate_model
 
     he = _eval_config(model, out / "humaneval", "humaneval", 96, benchmark="humaneval",
                       limit=cfg.humaneval_limit, batch_size=16)
+    results: dict[str, Any] = {"humaneval": evaluate_model(he, pool=pool)}
+    skip = mbpp_missing("the MBPP evaluation of the final model")
+    if skip:
+        return {**results, "skipped": [skip]}
     mbpp = _eval_config(model, out / "mbpp", "mbpp", 96, benchmark="mbpp",
                         benchmark_options={"split": "test", "few_shot": 1},
                         limit=cfg.mbpp_limit, batch_size=16)
-    return {"humaneval": evaluate_model(he, pool=pool), "mbpp": evaluate_model(mbpp, pool=pool)}
+    return {**results, "mbpp": evaluate_model(mbpp, pool=pool)}
 
 
 def mcnemar(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:

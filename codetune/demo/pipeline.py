@@ -36,8 +36,9 @@ def _eval(stage: str, **options: Any) -> StageFn:
         from codetune.demo.evaluation import evaluate_stage
 
         summaries = evaluate_stage(stage, cfg, lay, pool, **options)
-        return {name: {"pass_at_k": s["pass_at_k"], "codebleu": s.get("codebleu", {})}
-                for name, s in summaries.items()}
+        skipped = summaries.pop("skipped", [])
+        return {**{name: {"pass_at_k": s["pass_at_k"], "codebleu": s.get("codebleu", {})}
+                   for name, s in summaries.items()}, "skipped": skipped}
     return run
 
 
@@ -74,8 +75,9 @@ def run_stage(name: str, folder: Path, fn: StageFn, cfg: DemoConfig, lay: Layout
     log.info("demo: stage %s -> %s", name, folder)
     start = time.perf_counter()
     metrics = fn(cfg, lay, pool)
+    skipped = metrics.pop("skipped", [])  # parts left out for lack of data (demo/skips.py)
     marker = {"stage": name, "elapsed_s": round(time.perf_counter() - start, 1),
-              "metrics": metrics}
+              "metrics": metrics, "skipped": skipped}
     atomic_write_json(folder / MARKER, marker)
     log.info("demo: stage %s done in %.0f s", name, marker["elapsed_s"])
     return marker

@@ -65,6 +65,7 @@ def write_report(lay: Layout, cfg: DemoConfig, mode: str = "full",
     plot_dir = lay.root / "plots"
     made = plots.make_plots(lay, summaries, plot_dir)
     lines = _header(lay, cfg, mode, run_wall_s)
+    lines += _skipped_section(lay)
     lines += _headline(summaries, cmps)
     lines += _data_section(lay) + _pretrain_section(lay, made) + _sft_section(lay)
     lines += _rm_section(lay) + _grpo_section(lay, made)
@@ -96,6 +97,21 @@ def _header(lay: Layout, cfg: DemoConfig, mode: str, wall: float | None) -> list
              "`--redo STAGE` reruns one.", ""]
     lines += _table(["stage", "seconds"], [[k, round(v or 0)] for k, v in secs.items()])
     return lines + [""]
+
+
+def _skipped_section(lay: Layout) -> list[str]:
+    """One line per part the demo left out on this machine (never silently)."""
+    from codetune.demo.pipeline import MARKER, STAGES
+    from codetune.demo.skips import collect
+
+    skipped = collect([_json(lay.root / sub / MARKER) for _, sub, _ in STAGES
+                       if (lay.root / sub / MARKER).exists()])
+    if not skipped:
+        return []
+    return ["## Skipped on this machine", "",
+            *[f"- {line}" for line in skipped],
+            "", "Set `CODETUNE_DATA_DIR` to a folder holding the file (or go online once) and "
+            "rerun with `--redo` on the affected stages to include them.", ""]
 
 
 def _headline(summaries: dict[str, Any], cmps: list[dict[str, Any]]) -> list[str]:
@@ -171,7 +187,7 @@ def _sft_section(lay: Layout) -> list[str]:
     from codetune.demo.pipeline import MARKER
 
     ex = _json(lay.root / "sft" / MARKER).get("metrics", {}).get("examples", {})
-    m = _json(lay.sft / "metrics.json")
+    m = _json(lay.sft_run / "metrics.json")
     return ["## 3. SFT", "",
             f"Data: {ex.get('four_task')} samples of the four task types (generate, explain, fix, "
             f"translate; `codetune data sft`) + {ex.get('task_family')} task-family examples "

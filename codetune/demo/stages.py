@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codetune.artifacts import FINAL_DIR
 from codetune.console import log
 from codetune.demo.config import DemoConfig
 
@@ -46,12 +47,20 @@ class Layout:
         return self.root / "pretrain" / "init"
 
     @property
-    def pretrain(self) -> Path:
+    def pretrain_run(self) -> Path:
         return self.root / "pretrain" / "model"
 
     @property
-    def sft(self) -> Path:
+    def pretrain(self) -> Path:
+        return self.pretrain_run / FINAL_DIR
+
+    @property
+    def sft_run(self) -> Path:
         return self.root / "sft" / "model"
+
+    @property
+    def sft(self) -> Path:
+        return self.sft_run / FINAL_DIR
 
     @property
     def rm(self) -> Path:
@@ -62,29 +71,36 @@ class Layout:
         return self.root / "grpo"
 
     @property
+    def rm_model(self) -> Path:
+        return self.rm / FINAL_DIR
+
+    @property
     def grpo_model(self) -> Path:
-        return self.grpo / "final"
+        return self.grpo / FINAL_DIR
 
 
 def stage_data(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
     """Task family; stdlib corpus → filters → dedup → decontamination → tokens + tokenizer."""
     from codetune.data.pretrain import build_pretrain
-    from codetune.data.recipe import PretrainRecipe, TokenizeConfig
+    from codetune.data.recipe import DecontamConfig, PretrainRecipe, TokenizeConfig
     from codetune.data.sources import SourceConfig
     from codetune.data.tasks import TaskFamilyConfig, build_task_family
+    from codetune.demo.skips import mbpp_missing
 
     counts = build_task_family(TaskFamilyConfig(
         seed=cfg.seed, sft_train=cfg.sft_tasks, rl_train=cfg.rl_tasks,
         sft_eval=cfg.eval_other_tasks, rl_eval=cfg.eval_tasks,
         heldout_eval=cfg.eval_other_tasks), lay.tasks)
+    skip = mbpp_missing("decontamination of the corpus against MBPP (HumanEval only)")
     recipe = PretrainRecipe(
         output_dir=str(lay.corpus), cache=False,
         sources=[SourceConfig(kind="stdlib", max_files=cfg.stdlib_files)],
+        decontaminate=DecontamConfig(benchmarks=["humaneval"] if skip else ["humaneval", "mbpp"]),
         tokenize=TokenizeConfig(vocab_size=cfg.vocab_size, block_size=cfg.block_size))
     report = build_pretrain(recipe, force=True).report
     return {"tasks": counts, "corpus": {k: report.get(k) for k in (
         "files_in", "bytes_in", "tokens", "tokenizer", "filters", "dedup", "decontamination")
-        if k in report}}
+        if k in report}, "skipped": [skip] if skip else []}
 
 
 def stage_pretrain(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
@@ -97,7 +113,7 @@ def stage_pretrain(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
                                size=cfg.model_size, seed=cfg.seed))
     curve = PerplexityCurve()
     run_pretrain(PretrainConfig(
-        model=str(lay.init_model), dataset=str(lay.corpus), output_dir=str(lay.pretrain),
+        model=str(lay.init_model), dataset=str(lay.corpus), output_dir=str(lay.pretrain_run),
         max_eval_samples=64,
         train=TrainSettings(learning_rate=1e-3, max_steps=cfg.pretrain_steps,
                             per_device_train_batch_size=cfg.pretrain_batch,
@@ -132,27 +148,38 @@ class PerplexityCurve:
 def stage_sft(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
     """The four SFT task types + the task family's SFT split → one prompt/completion set → SFT."""
     from codetune.data.sft.builder import build_sft
-    from codetune.data.sft.config import MixtureConfig, SFTRecipe, SFTSourceConfig
+    from codetune.data.sft.config import (
+        MixtureConfig,
+        SFTDecontamConfig,
+        SFTRecipe,
+        SFTSourceConfig,
+    )
+    from codetune.demo.skips import mbpp_missing
     from codetune.train.config import SFTRunConfig, TrainSettings
     from codetune.train.sft import run_sft
 
+    # Capped sources: every candidate is verified in the sandbox before the mix is drawn.
+    sources = [SFTSourceConfig(kind="code_units", name="stdlib", max_files=40,
+                               max_records=cfg.sft_four_task_samples)]
+    skip = mbpp_missing("MBPP problems as an SFT source (and as a decontamination set)")
+    decontam = SFTDecontamConfig(benchmarks=["humaneval"]) if skip else SFTDecontamConfig()
+    if not skip:
+        sources.append(SFTSourceConfig(kind="mbpp", name="mbpp",
+                                       max_records=cfg.sft_four_task_samples))
     build_sft(SFTRecipe(
-        output_dir=str(lay.four_task_sft), seed=cfg.seed, format="text",
-        # Capped sources: every candidate is verified in the sandbox before the mix is drawn.
-        sources=[SFTSourceConfig(kind="code_units", name="stdlib", max_files=40,
-                                 max_records=cfg.sft_four_task_samples),
-                 SFTSourceConfig(kind="mbpp", name="mbpp", max_records=cfg.sft_four_task_samples)],
-        mixture=MixtureConfig(total=cfg.sft_four_task_samples)), pool=pool)
+        output_dir=str(lay.four_task_sft), seed=cfg.seed, format="text", sources=sources,
+        decontaminate=decontam, mixture=MixtureConfig(total=cfg.sft_four_task_samples)),
+        pool=pool)
     mix = _write_sft_mix(lay)
     run_sft(SFTRunConfig(
-        model=str(lay.pretrain), dataset=str(lay.sft_mix), output_dir=str(lay.sft),
+        model=str(lay.pretrain), dataset=str(lay.sft_mix), output_dir=str(lay.sft_run),
         # Packed (best-fit decreasing, per-example attention): the four-task samples run to
         # hundreds of tokens, the family's to ~70; padding them together wastes most compute.
         max_length=512, packing=True,
         train=TrainSettings(learning_rate=cfg.sft_learning_rate, max_steps=cfg.sft_steps,
                             per_device_train_batch_size=cfg.sft_batch, logging_steps=10,
                             save_steps=10 ** 6, seed=cfg.seed, warmup_steps=0.03)))
-    return {"examples": mix}
+    return {"examples": mix, "skipped": [skip] if skip else []}
 
 
 def _write_sft_mix(lay: Layout) -> dict[str, int]:
@@ -210,7 +237,7 @@ def stage_grpo(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
         args: dict[str, Any] = {"stop_sequences": stops} if name in ("execution",
                                                                     "static") else {}
         if name == "reward_model":
-            args = {"path": str(lay.rm / "model")}
+            args = {"path": str(lay.rm_model)}
         rewards.append(RewardSpec(name=name, weight=float(weight), args=args))
     summary = run_grpo(RLConfig(
         algo="grpo", model=str(lay.sft), output_dir=str(lay.grpo),

@@ -7,6 +7,7 @@ Python API (the CLI calls the same functions)::
     summary = evaluate_model(EvalConfig(model="out/sft", benchmark="humaneval", n=10, k=[1, 10]))
 """
 
+from codetune.eval.assemble import assemble
 from codetune.eval.codebleu import codebleu_score
 from codetune.eval.config import EvalConfig, SamplesEvalConfig
 from codetune.eval.passk import overall_pass_at_k, pass_at_k, per_task_pass_at_k
@@ -15,7 +16,7 @@ from codetune.eval.sanitize import extract_code, sanitize, truncate_at_stop
 from codetune.eval.tasks import Task, benchmark_names, get_benchmark, load_tasks, register_benchmark
 
 __all__ = [
-    "EvalConfig", "SamplesEvalConfig", "Task", "benchmark_names", "codebleu_score",
+    "EvalConfig", "SamplesEvalConfig", "Task", "assemble", "benchmark_names", "codebleu_score",
     "evaluate_model", "evaluate_samples", "extract_code", "generate_samples", "get_benchmark",
     "load_tasks", "overall_pass_at_k", "pass_at_k", "per_task_pass_at_k", "register_benchmark",
     "sanitize", "truncate_at_stop",

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from codetune.artifacts import read_jsonl
+from codetune.benchmark_data import benchmark_file
 from codetune.errors import CodetuneError
 from codetune.eval.tasks import Task, register_benchmark
-from codetune.paths import shared_data_dir
 
 # bigcode-evaluation-harness's HumanEval stop sequences (column-0 tokens that end a function).
 HUMANEVAL_STOP = ["\nclass", "\ndef", "\n#", "\n@", "\nprint", "\nif", "\n```"]
@@ -33,7 +33,9 @@ MBPP_HEADER = ("You are an expert Python programmer, and here is your task: {tex
 
 
 def _data_file(options: dict[str, Any], name: str) -> Path:
-    path = Path(options["path"]) if options.get("path") else shared_data_dir() / name
+    if not options.get("path"):
+        return benchmark_file(name)  # data dir, installed package, or a cached download
+    path = Path(options["path"])
     if not path.exists():
         raise CodetuneError(f"{path}: benchmark data not found")
     return path

@@ -18,10 +18,13 @@ import sys
 from collections.abc import Sequence
 
 from codetune.errors import CodetuneError
+from codetune.languages import installed_grammars
 
 COMPONENTS = ("ngram_match_score", "weighted_ngram_match_score", "syntax_match_score",
               "dataflow_match_score")
-LANGS = ("python", "javascript", "java", "cpp")  # grammars installed with codetune
+# codebleu's own keywords/data-flow tables cover these; the registry says whose grammar is here
+CODEBLEU_LANGS = ("python", "javascript", "java", "cpp", "c", "go", "rust")
+LANGS = tuple(name for name in installed_grammars() if name in CODEBLEU_LANGS)
 DEFAULT_WEIGHTS = (0.25, 0.25, 0.25, 0.25)
 
 

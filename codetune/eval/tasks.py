@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codetune.errors import CodetuneError
+from codetune.problems.model import Problem, job_for
 from codetune.sandbox.types import ExecutionJob
 
 
@@ -30,6 +31,7 @@ class Task:
     setup: str = ""  # run after the candidate, before the tests (MBPP test_setup_code)
     canonical_solution: str = ""  # a full reference program, for CodeBLEU
     stop: list[str] = field(default_factory=list)  # base-model stop sequences
+    language: str = "python"  # codetune/languages.py name (MultiPL-E, HumanEval-X)
 
     def referenced_names(self) -> list[str]:
         """Names the tests and setup use: the sanitiser keeps their definitions (HumanEval/38's
@@ -38,18 +40,16 @@ class Task:
             self.setup
         return sorted(set(re.findall(r"[A-Za-z_]\w*", text)))
 
-    def job(self, job_id: str, program: str, timeout_s: float) -> ExecutionJob:
-        """The sandbox job that judges ``program`` against this task's tests.
+    def problem(self) -> Problem:
+        """This task as a ``codetune.problems.Problem`` (the job model every stage shares)."""
+        return Problem(id=self.task_id, prompt=self.prompt, code_prefix=self.code_prefix,
+                       tests=self.tests, entry_point=self.entry_point, setup=self.setup,
+                       reference=self.canonical_solution, language=self.language)
 
-        ``setup`` is appended to the program, not passed as the sandbox's (pre-candidate)
-        ``setup``: MBPP's test_setup_code builds objects of classes the candidate defines, and
-        the MBPP harness runs it after the candidate.
-        """
-        code = program + ("\n\n" + self.setup + "\n" if self.setup.strip() else "")
-        # With assert lines the sandbox uses entry_point only to let that one name shadow a
-        # builtin (MBPP 126 defines ``sum``); with a string it calls check(entry_point).
-        return ExecutionJob(id=job_id, code=code, tests=self.tests, entry_point=self.entry_point,
-                            timeout_s=timeout_s)
+    def job(self, job_id: str, program: str, timeout_s: float) -> ExecutionJob:
+        """The sandbox job that judges ``program``: ``codetune.problems.job_for``'s one rule
+        (``setup`` runs after the candidate, as MBPP's harness does)."""
+        return job_for(self.problem(), program, job_id, timeout_s)
 
 
 Loader = Callable[[dict[str, Any]], list[Task]]
@@ -71,6 +71,7 @@ def benchmark_names() -> list[str]:
 
 def _ensure_builtins() -> None:
     import codetune.eval.benchmarks  # noqa: F401  (registers humaneval, mbpp, jsonl)
+    import codetune.eval.multilang  # noqa: F401  (multipl-e-<lang>, humaneval-x-<lang>)
 
 
 def get_benchmark(name: str) -> Loader:

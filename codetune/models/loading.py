@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codetune.artifacts import final_model_dir
 from codetune.console import log
 from codetune.errors import CodetuneError
 
@@ -48,6 +49,9 @@ def check_model_path(path: str | os.PathLike, what: str = "model") -> str:
                                 "`codetune model init`, a training output dir, or a hub id)")
         markers = ("tokenizer_config.json", "tokenizer.json") if what == "tokenizer" else (
             "config.json", "adapter_config.json")
+        if p.is_dir() and not any((p / m).exists() for m in markers) and any(
+                (final_model_dir(p) / m).exists() for m in markers):
+            p = final_model_dir(p)  # a training run's folder: its final model
         if p.is_dir() and not any((p / m).exists() for m in markers):
             raise CodetuneError(f"{path}: not a {what} dir (no {' or '.join(markers)})")
         return str(p)
@@ -95,7 +99,13 @@ def compute_dtype():
 
 def quantization_config():
     """QLoRA quantisation (Dettmers et al. 2023): nf4 weights, double quantisation."""
+    import importlib.util
+
     from transformers import BitsAndBytesConfig
+
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise CodetuneError("qlora needs bitsandbytes, which is not installed; pip install "
+                            "'codetune[qlora]'")
 
     return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
                               bnb_4bit_use_double_quant=True,

@@ -83,3 +83,30 @@ def combined_reward(funcs: list[RewardFunc], weights: list[float],
         return weighted_sum(parts, weights)
 
     return named(combined, name)
+
+
+def mask_grader_errors(funcs: list[RewardFunc]) -> list[RewardFunc]:
+    """``funcs`` where every other component is ``None`` on a row the execution reward found a
+    grader error on (the sandbox failed, not the policy), so TRL masks the whole row instead of
+    scoring it by the remaining components. The execution reward must come first (the default
+    order); TRL passes every component the same ``completions`` list."""
+    from codetune.sandbox.types import SANDBOX_ERROR
+
+    judges = [f for f in funcs if hasattr(getattr(f, "__wrapped__", f), "__name__")
+              and getattr(f, "__wrapped__", f).__name__ == "execution"]
+    if not judges:
+        return funcs
+    judge = getattr(judges[0], "__wrapped__", judges[0])
+
+    def masked(fn: RewardFunc) -> RewardFunc:
+        def reward(completions: list, **columns: Any) -> list[float | None]:
+            values = list(fn(completions, **columns))
+            if getattr(judge, "last_batch", None) == id(completions):
+                values = [None if status == SANDBOX_ERROR else v
+                          for v, status in zip(values, judge.last_statuses, strict=True)]
+            return values
+
+        reward.__name__ = reward.__qualname__ = fn.__name__
+        return reward
+
+    return [f if f in judges else masked(f) for f in funcs]

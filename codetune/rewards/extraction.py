@@ -1,8 +1,10 @@
-"""Get the program out of a completion: chat messages, markdown fences, stop sequences.
+"""Get the code out of a completion: chat messages, markdown fences, stop sequences.
 
 A policy's output is rarely bare code. TRL hands reward functions either a string (standard
 prompts) or a list of message dicts (conversational prompts); models wrap code in fences and keep
-talking after it. The rules here are the documented sanitisation every reward and the miner share.
+talking after it. ``extract_code`` is the one extraction rule of every reward, the miner and
+evaluation (``eval run``, ``eval samples``); ``codetune.eval.assemble.join_to_prompt`` then
+places the code after the prompt, also for all of them.
 """
 
 from __future__ import annotations
@@ -11,17 +13,17 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-# Chat/special tokens a decoder may leave in the text when skip_special_tokens is off.
-SPECIAL_TOKENS = ("<|im_end|>", "<|endoftext|>", "<|im_start|>", "<|pad|>", "</s>", "<eos>")
+from codetune.eval.sanitize import END_TOKENS, select_block
+from codetune.languages import LANGUAGES, fence_tags
+
+# Chat/special tokens a decoder may leave in the text when skip_special_tokens is off: the text
+# ends at an end-of-turn/end-of-text token (END_TOKENS); the others are removed.
+SPECIAL_TOKENS = (*END_TOKENS, "<|im_start|>", "<|pad|>")
 # Where generated code usually stops being the solution (unfenced text only).
 DEFAULT_STOP_SEQUENCES = ("\nif __name__", "\n# Test", "\n# Example usage", "\n# Example:",
                           "```", "[DONE]")
-LANGUAGE_TAGS = {
-    "python": ("python", "py", "python3", ""),
-    "javascript": ("javascript", "js", ""),
-    "java": ("java", ""),
-    "cpp": ("cpp", "c++", "cc", ""),
-}
+# Fence tags per language, from the registry (codetune/languages.py); "" = untagged.
+LANGUAGE_TAGS = {name: fence_tags(name) for name in LANGUAGES}
 _FENCE = re.compile(r"```([A-Za-z0-9_+#-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 
 
@@ -48,10 +50,10 @@ def _content(content: Any) -> str:
 
 
 def strip_special_tokens(text: str) -> str:
+    """``text`` up to the first end token, without the other special tokens."""
     for tok in SPECIAL_TOKENS:
         if tok in text:
-            text = text.split(tok, 1)[0] if tok in ("<|im_end|>", "<|endoftext|>") else \
-                text.replace(tok, "")
+            text = text.split(tok, 1)[0] if tok in END_TOKENS else text.replace(tok, "")
     return text
 
 
@@ -96,7 +98,7 @@ def extract_code(completion: Any, language: str = "python",
     stop sequence.
     """
     text = strip_special_tokens(completion_text(completion))
-    tags = LANGUAGE_TAGS.get(language, (language, ""))
+    tags = LANGUAGE_TAGS.get(language) or fence_tags(language)
     first = _FENCE.search(text)
     if first and not first.group(1) and _is_code(text[:first.start()], language):
         # The prompt opened the fence ("```python\n"): this one closes it.
@@ -110,10 +112,22 @@ def extract_code(completion: Any, language: str = "python",
         elif block == "last":
             code = blocks[-1]
         else:
-            from codetune.eval.sanitize import select_block
-
             code = select_block(blocks, entry_point)
         return code.strip("\n")
     # No opening fence of this language: a prompt that ended in "```python\n" leaves only the
     # closing fence in the completion, which the stop sequences cut off.
     return cut_at_stop(text, stop_sequences).rstrip()
+
+
+def program_text(completion: Any, code_prefix: str | None = None,
+                 entry_point: str | None = None, language: str = "python",
+                 stop_sequences: Sequence[str] = DEFAULT_STOP_SEQUENCES) -> str:
+    """The program a reward judges: ``extract_code``'s code joined to the row's code prefix by
+    evaluation's rule (``codetune.eval.assemble.join_to_prompt``): a whole answer goes after the
+    whole prompt (its helpers and imports stay), anything else continues the prompt."""
+    code = extract_code(completion, language, stop_sequences, entry_point=entry_point)
+    if language != "python":
+        return (code_prefix or "") + code
+    from codetune.eval.assemble import join_to_prompt
+
+    return join_to_prompt(code_prefix or "", code, entry_point)

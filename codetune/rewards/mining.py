@@ -107,7 +107,11 @@ def _as_turn(completion: str, chat: bool) -> str | list[dict]:
 def mine_pairs(cfg: MineConfig, out_path: str | Path | None = None,
                pool: Any = None) -> list[dict]:
     """Mine pairs for ``cfg.tasks``; write them as JSONL to ``out_path`` when given."""
+    from codetune.eval.execution import check_judge
+    from codetune.rewards.pool import shared_pool
+
     rows = load_task_rows(cfg.tasks)
+    check_judge(pool=pool or shared_pool(), before="sampling candidates")  # before the model
     cands = sample_candidates(cfg, rows)
     flat = [(i, c, s) for i, cs in enumerate(cands) for c, s in cs]
     if not flat:

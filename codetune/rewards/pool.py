@@ -14,14 +14,16 @@ _lock = threading.Lock()
 _shared: dict[str, Any] = {}
 
 
-def shared_pool(**sandbox_config: Any):
-    """A started ``SandboxPool`` shared by every reward in this process (created once)."""
+def shared_pool(config: Any = None, **sandbox_config: Any):
+    """A started ``SandboxPool`` shared by every reward in this process (created once from
+    ``config``, a ``SandboxConfig``, or its keys)."""
     with _lock:
         pool = _shared.get("pool")
         if pool is None:
-            from codetune.sandbox import SandboxConfig, SandboxPool
+            from codetune.sandbox import SandboxConfig, open_pool
 
-            pool = SandboxPool(SandboxConfig(**sandbox_config))
+            # backend remote: the ranks of a machine share `codetune sandbox serve` hosts
+            pool = open_pool(config or SandboxConfig(**sandbox_config))
             pool.__enter__()
             _shared["pool"] = pool
             atexit.register(close_shared_pool)

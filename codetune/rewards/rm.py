@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codetune.artifacts import atomic_dir, atomic_write_json, read_jsonl
+from codetune.artifacts import atomic_dir, atomic_write_json, final_model_dir, read_jsonl
 from codetune.config import save_config
 from codetune.console import add_log_file, log
 from codetune.errors import CodetuneError
@@ -82,7 +82,7 @@ def _load_pairs(cfg: RMConfig, out: Path, pool: Any) -> list[dict]:
 
 
 def train_reward_model(cfg: RMConfig, pool: Any = None) -> dict[str, Any]:
-    """Mine (unless ``pairs`` is given), train, save to ``<output_dir>/model``; return metrics."""
+    """Mine (unless ``pairs`` is given), train, save to ``<output_dir>/final``; return metrics."""
     from transformers import AutoModelForSequenceClassification
     from trl import RewardConfig, RewardTrainer
 
@@ -118,14 +118,14 @@ def train_reward_model(cfg: RMConfig, pool: Any = None) -> dict[str, Any]:
         subset = [p for p in held if f"{p['chosen_source']}>{p['rejected_source']}" == kind]
         by_source[kind] = {"pairs": len(subset), "accuracy": pair_accuracy(
             trainer.model, tokenizer, subset, cfg.max_length)}
-    with atomic_dir(out / "model") as tmp:
+    with atomic_dir(final_model_dir(out)) as tmp:
         trainer.save_model(str(tmp))
         tokenizer.save_pretrained(str(tmp))
     metrics = {"pairs": len(pairs), "train_pairs": len(train), "heldout_pairs": len(held),
                "heldout_tasks": len({str(p["task_id"]) for p in held}),
                "heldout_accuracy": after, "heldout_accuracy_before_training": before,
                "heldout_accuracy_by_source": by_source,
-               "train_loss": result.training_loss, "model": str(out / "model")}
+               "train_loss": result.training_loss, "model": str(final_model_dir(out))}
     atomic_write_json(out / "metrics.json", metrics)
     log.info("reward model: held-out pair accuracy %.3f (untrained head %.3f) on %d pairs",
              after, before, len(held))

@@ -68,18 +68,15 @@ class StaticReport:
 
 @cache
 def _parser(language: str):
-    import importlib
+    from tree_sitter import Parser
 
-    from tree_sitter import Language, Parser
+    from codetune.errors import CodetuneError
+    from codetune.languages import load_grammar
 
-    module = {"cpp": "tree_sitter_cpp", "javascript": "tree_sitter_javascript",
-              "java": "tree_sitter_java", "python": "tree_sitter_python"}.get(language)
-    if module is None:
-        from codetune.errors import CodetuneError
-
-        raise CodetuneError(f"static analysis: no tree-sitter grammar for language {language!r}; "
-                            "use python, javascript, java or cpp")
-    return Parser(Language(importlib.import_module(module).language()))
+    try:
+        return Parser(load_grammar(language))
+    except CodetuneError as exc:
+        raise CodetuneError(f"static analysis: {exc}") from None
 
 
 def parse_and_complexity(code: str, language: str = "python") -> tuple[bool, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from codetune.rewards.extraction import DEFAULT_STOP_SEQUENCES, extract_code
+from codetune.rewards.extraction import DEFAULT_STOP_SEQUENCES, program_text
 from codetune.rewards.registry import RewardFunc, register_reward
 from codetune.rewards.static import StaticConfig, analyse
 
@@ -22,7 +22,7 @@ def static_reward(stop_sequences: list[str] | None = None, **config: Any) -> Rew
         n = len(completions)
         prefix = code_prefix if isinstance(code_prefix, list) else [code_prefix] * n
         entry = entry_point if isinstance(entry_point, list) else [entry_point] * n
-        codes = [(p or "") + extract_code(c, cfg.language, stops, entry_point=e)
+        codes = [program_text(c, p, e, cfg.language, stops)
                  for p, c, e in zip(prefix, completions, entry, strict=True)]
         reports = analyse(codes, cfg)
         static.last_reports = reports  # type: ignore[attr-defined]

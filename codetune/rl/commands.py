@@ -13,7 +13,9 @@ from codetune.commands import ConfigOpt, SetOpt
 def rl(model: Annotated[str | None, typer.Option(help="Policy: SFT model dir or hub id.")] = None,
        algo: Annotated[str | None, typer.Option(help="grpo, rloo or dpo.")] = None,
        tasks: Annotated[str | None, typer.Option(
-           help="mbpp (train split), a tasks JSONL/dataset dir (prompt + tests columns).")] = None,
+           help="mbpp (train split), a tasks JSONL/dataset dir (prompt + tests columns), or "
+                "problems judged by cases: CodeContests, APPS/TACO, LiveCodeBench or JSONL "
+                "(prompt + cases) files, or a hub id (hf:deepmind/code_contests).")] = None,
        pairs: Annotated[str | None, typer.Option(help="dpo: mined pairs JSONL.")] = None,
        output_dir: Annotated[str | None, typer.Option("--output-dir", "-o", help="Run dir.")
                              ] = None,

@@ -9,7 +9,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from codetune.artifacts import read_jsonl
+from codetune.artifacts import final_model_dir, read_jsonl
 from codetune.console import log
 from codetune.errors import CodetuneError
 from codetune.rl.config import RLConfig, check_config  # noqa: F401 (re-exported)
@@ -88,7 +88,7 @@ def save_final(trainer: Any, tokenizer: Any, out: Path) -> Path:
     """Save the trained policy (adapter for LoRA) and tokenizer to ``<out>/final``."""
     from codetune.artifacts import atomic_dir
 
-    final = out / "final"
+    final = final_model_dir(out)
     with atomic_dir(final) as tmp:
         trainer.save_model(str(tmp))
         tokenizer.save_pretrained(str(tmp))

@@ -13,6 +13,9 @@ from codetune.errors import CodetuneError
 from codetune.models.loading import LoraSettings
 from codetune.rewards.combined import RewardSpec
 from codetune.rl.tasks import TaskSetConfig
+from codetune.sandbox.config import SandboxConfig
+
+TRL_CONFIGS = {"grpo": "GRPOConfig", "rloo": "RLOOConfig", "dpo": "DPOConfig"}
 
 ALGOS = ("grpo", "rloo", "dpo")
 
@@ -60,10 +63,11 @@ class RLConfig:
         "help": "continue from the last checkpoint in output_dir."})
     use_vllm: bool = field(default=False, metadata={"help": "generate with vLLM (GPU only)."})
     vllm_mode: str = field(default="colocate", metadata={"help": "vLLM: colocate or server."})
-    sandbox: dict = field(default_factory=dict, metadata={
-        "help": "SandboxConfig keys for the execution reward's pool."})
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig, metadata={
+        "help": "the execution reward's sandbox pool (docs/sandbox.md)."})
     trl: dict = field(default_factory=dict, metadata={
-        "help": "extra keys passed to TRL's trainer config unchanged."})
+        "help": "extra keys of TRL's GRPOConfig/RLOOConfig/DPOConfig, checked and typed "
+                "against its fields."})
 
 
 def check_config(cfg: RLConfig) -> None:
@@ -77,3 +81,14 @@ def check_config(cfg: RLConfig) -> None:
         raise CodetuneError("num_generations must be >= 2 (group baselines need two samples)")
     if cfg.scale_rewards not in ("group", "batch", "none"):
         raise CodetuneError(f"scale_rewards {cfg.scale_rewards!r}: use group, batch or none")
+    if cfg.trl:
+        cfg.trl = trl_keys(cfg.algo, cfg.trl)
+
+
+def trl_keys(algo: str, keys: dict) -> dict:
+    """``trl:`` keys checked against the algorithm's TRL config and converted to its types."""
+    import trl
+
+    from codetune.config import convert_fields
+
+    return convert_fields(getattr(trl, TRL_CONFIGS[algo]), keys, "trl")

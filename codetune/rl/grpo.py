@@ -13,7 +13,7 @@ from typing import Any
 from codetune.artifacts import atomic_write_json
 from codetune.config import save_config, to_plain
 from codetune.console import add_log_file, log
-from codetune.rewards.combined import build_rewards
+from codetune.rewards.combined import build_rewards, mask_grader_errors
 from codetune.rewards.pool import close_shared_pool
 from codetune.rl.common import (
     METRICS_FILE,
@@ -54,12 +54,17 @@ def build_trainer(cfg: RLConfig, pool: Any = None, timer: StepTimer | None = Non
 
     check_config(cfg)
     shared = {"pool": pool} if pool is not None else {}
-    if pool is None and cfg.sandbox and any(s.name.startswith("execution") for s in cfg.rewards):
+    if pool is None and any(s.name.startswith("execution") for s in cfg.rewards):
         from codetune.rewards.pool import shared_pool
 
-        shared["pool"] = shared_pool(**cfg.sandbox)
+        shared["pool"] = shared_pool(cfg.sandbox)
+    if "pool" in shared:  # the judge answers before the policy loads, or we stop in seconds
+        from codetune.eval.execution import check_judge
+
+        check_judge(pool=shared["pool"], before="training")
     funcs, weights = build_rewards(cfg.rewards, **shared)
-    dataset = task_dataset(cfg.tasks)
+    funcs = mask_grader_errors(funcs)  # a grader error masks the row, never a partial score
+    dataset = task_dataset(cfg.tasks, pool=shared.get("pool"))  # calibrates time limits
     model, tokenizer = load_policy(cfg)
     config_cls, trainer_cls = (GRPOConfig, GRPOTrainer) if cfg.algo == "grpo" else (
         RLOOConfig, RLOOTrainer)

@@ -1,5 +1,6 @@
-"""Prompt sets with tests for RL: MBPP's train split, or your own tasks (JSONL, HF dataset dir,
-or a ``codetune data tasks`` folder).
+"""Prompt sets with tests for RL: MBPP's train split, your own tasks (JSONL, HF dataset dir, or a
+``codetune data tasks`` folder), or problems judged by cases (CodeContests, APPS/TACO,
+LiveCodeBench, plain JSONL with ``cases``; files or the hub: ``codetune.problems``).
 
 Every row becomes ``prompt`` (text, or a chat message list for chat policies) plus the columns
 the execution reward reads: ``tests`` (assert lines or a test program), ``entry_point`` (the
@@ -10,15 +11,24 @@ to the completion to form the program). Other columns are kept for custom reward
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from codetune.artifacts import read_jsonl
 from codetune.errors import CodetuneError
+from codetune.problems.formats import detect
+from codetune.problems.loaders import load_problems, parse_row
+from codetune.problems.model import Problem
+from codetune.problems.timing import TimeLimitConfig, with_time_limits
 
-KNOWN_COLUMNS = {"task_id", "prompt", "tests", "entry_point", "setup", "code_prefix", "reference",
-                 "solution", "canonical_solution", "chat_prompt", "stop"}
+KNOWN_COLUMNS = {"problem", "task_id", "prompt", "tests", "entry_point", "setup", "code_prefix",
+                 "reference", "solution", "canonical_solution", "chat_prompt", "stop"}
+PROGRAM_INSTRUCTION = ("\n\nWrite a Python 3 program that reads the input from standard input "
+                       "and writes the answer to standard output.\n")
+CHAT_PROGRAM_INSTRUCTION = PROGRAM_INSTRUCTION.strip() + " Answer with the whole program in a " \
+    "```python code block."
 CHAT_FUNCTION_INSTRUCTION = ("Complete the following Python function. Answer with the whole "
                              "function in a ```python code block.\n```python\n{prompt}```")
 
@@ -37,6 +47,15 @@ class TaskSetConfig:
         "help": "completion: the policy continues the prompt text (base/SFT models); chat: a user "
                 "message through the tokenizer's chat template."})
     limit: int = field(default=0, metadata={"help": "keep the first N tasks (0 = all)."})
+    format: str = field(default="auto", metadata={
+        "help": "auto (from the first row's keys), tasks (prompt + tests), or a problem format: "
+                "codecontests, apps, taco, livecodebench, jsonl (prompt + cases); a source that "
+                "is not a path is a hub dataset id (hf:deepmind/code_contests)."})
+    max_cases: int = field(default=0, metadata={
+        "help": "problems with cases: keep the first N cases of each (0 = all; DeepCoder: 15)."})
+    time_limit: TimeLimitConfig = field(default_factory=TimeLimitConfig, metadata={
+        "help": "per-case time limits of problems with cases (fixed, or calibrated on the "
+                "reference solution in this sandbox)."})
 
 
 def _mbpp_rows(cfg: TaskSetConfig) -> list[dict[str, Any]]:
@@ -96,11 +115,64 @@ def normalise_row(row: dict[str, Any], i: int, where: str, prompt_format: str) -
             row.get("canonical_solution") or ""}
 
 
-def load_task_rows(cfg: TaskSetConfig) -> list[dict[str, Any]]:
-    """The task set as rows with ``prompt, tests, entry_point, setup, code_prefix, reference``."""
+def problem_prompt(problem: Problem, prompt_format: str) -> str | list[dict[str, str]]:
+    """What the policy sees for a problem with cases: its statement and what to write."""
+    if problem.kind == "call":
+        ask = f"\n\nWrite a Python 3 function {problem.entry_point}() that solves it."
+        ask_chat = ask.strip() + " Answer with the whole code in a ```python code block."
+    else:
+        ask, ask_chat = PROGRAM_INSTRUCTION, CHAT_PROGRAM_INSTRUCTION
+    if prompt_format == "chat":
+        return [{"role": "user", "content": problem.prompt.rstrip() + "\n\n" + ask_chat}]
+    return problem.prompt.rstrip() + ask + "```python\n" + problem.code_prefix
+
+
+def problem_row(problem: Problem, prompt_format: str) -> dict[str, Any]:
+    """A problem as a task row: the ``problem`` column (JSON) is what the execution reward
+    judges with; the other reward columns are empty so every row has the same types."""
+    packed = problem.to_dict()
+    packed.update(prompt="", reference="", where="")
+    return {"task_id": problem.id, "prompt": problem_prompt(problem, prompt_format),
+            "tests": [], "entry_point": problem.entry_point or "", "setup": "",
+            "code_prefix": "", "problem": json.dumps(packed), "reference": problem.reference}
+
+
+def _is_problem_set(cfg: TaskSetConfig, path: Path) -> bool:
+    if cfg.format != "auto":
+        return cfg.format != "tasks"
+    if not path.is_file():
+        return False
+    first = next(iter(read_jsonl(path)), {}) if path.suffix != ".json" else {}
+    kind = detect(first) if isinstance(first, dict) else None
+    return kind is not None and (kind != "jsonl" or "cases" in first)
+
+
+def _problem_rows(cfg: TaskSetConfig, pool: Any = None) -> list[dict[str, Any]]:
+    path = Path(cfg.source).expanduser()
+    if path.is_dir():
+        fmt = "auto" if cfg.format in ("auto", "tasks") else cfg.format
+        problems = [parse_row(r, f"{path} row {i + 1}", i, fmt)
+                    for i, r in enumerate(_file_rows(path, cfg))]
+    else:
+        problems = load_problems(cfg.source, "auto" if cfg.format == "tasks" else cfg.format,
+                                 split=cfg.split, limit=cfg.limit, max_cases=cfg.max_cases)
+    if cfg.max_cases:
+        for p in problems:
+            p.cases = p.cases[:cfg.max_cases]
+    problems = with_time_limits(problems[:cfg.limit or None], cfg.time_limit, pool)
+    return [problem_row(p, cfg.prompt_format) for p in problems]
+
+
+def load_task_rows(cfg: TaskSetConfig, pool: Any = None) -> list[dict[str, Any]]:
+    """The task set as rows with ``prompt, tests, entry_point, setup, code_prefix, reference``
+    (and ``problem`` for problems judged by cases); ``pool`` measures calibrated limits."""
     if cfg.prompt_format not in ("completion", "chat"):
         raise CodetuneError(f"tasks.prompt_format {cfg.prompt_format!r}: use completion or chat")
-    if cfg.source == "mbpp":
+    source = Path(cfg.source).expanduser()
+    if cfg.source != "mbpp" and (_is_problem_set(cfg, source) or (
+            not source.exists() and "/" in cfg.source and cfg.format != "tasks")):
+        rows = _problem_rows(cfg, pool)
+    elif cfg.source == "mbpp":
         raw = _mbpp_rows(cfg)
         if cfg.prompt_format == "chat":
             for r in raw:
@@ -117,10 +189,10 @@ def load_task_rows(cfg: TaskSetConfig) -> list[dict[str, Any]]:
     return rows
 
 
-def task_dataset(cfg: TaskSetConfig):
+def task_dataset(cfg: TaskSetConfig, pool: Any = None):
     """The rows as a ``datasets.Dataset`` (what TRL trainers take)."""
     from datasets import Dataset
 
-    rows = load_task_rows(cfg)
+    rows = load_task_rows(cfg, pool)
     drop = ("reference", "stop")  # the policy never sees references
     return Dataset.from_list([{k: v for k, v in r.items() if k not in drop} for r in rows])

@@ -6,6 +6,8 @@ see docs/sandbox.md.
 
 from codetune.sandbox.config import SandboxConfig
 from codetune.sandbox.pool import SandboxPool
+from codetune.sandbox.remote import RemotePool, open_pool
 from codetune.sandbox.types import ExecutionJob, ExecutionResult
 
-__all__ = ["SandboxPool", "SandboxConfig", "ExecutionJob", "ExecutionResult"]
+__all__ = ["SandboxPool", "RemotePool", "open_pool", "SandboxConfig", "ExecutionJob",
+           "ExecutionResult"]

@@ -12,11 +12,13 @@ from pathlib import Path
 
 from codetune.artifacts import pid_alive
 from codetune.errors import CodetuneError
-from codetune.paths import REPO_ROOT
+from codetune.paths import sandbox_dir
 from codetune.sandbox.config import BACKENDS, PROCESS_ISOLATIONS, SandboxConfig
 
-RUNNER_DIR = REPO_ROOT / "sandbox" / "runner"
-IMAGE_RUNNER = "/opt/codetune/runner/main.py"
+# The in-container runner: sandbox/runner in a checkout, codetune/_sandbox/runner in a wheel.
+RUNNER_DIR = sandbox_dir() / "runner"
+IMAGE_RUNNER = "/opt/codetune/runner/main.py"  # where the image and bubblewrap mount it
+BUILD_DIR = "/build"  # compiled artifacts of the running job (other languages)
 DOCKER_HINT = ("start it with `bash scripts/ensure_docker.sh` (or `sudo dockerd &`), or pass "
                "`--backend process` for weaker rlimit-only isolation")
 PROCESS_WARNING = ("backend 'process': candidate code runs as host subprocesses with rlimits "
@@ -64,12 +66,28 @@ def docker_command(config: SandboxConfig, name: str) -> list[str]:
         "--network", "none", "--memory", mem, "--memory-swap", mem,
         "--pids-limit", str(config.pids_limit), "--cpus", str(config.cpus),
         "--read-only", "--tmpfs", f"/tmp:rw,nosuid,nodev,noexec,size={config.tmpfs_mb}m",
-        "--shm-size", "16m", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-        "--user", "65534:65534", "--ulimit", "nofile=256:256", "--ulimit", "core=0",
+        # compiled programs run from here (exec allowed; wiped after every job)
+        "--tmpfs", f"{BUILD_DIR}:rw,nosuid,nodev,exec,mode=1777,size={config.build_tmpfs_mb}m",
+        "--shm-size", "16m", "--ipc", "private", "--security-opt", "no-new-privileges",
+        # PID 1 and the templates are root with five capabilities and nothing else; judges and
+        # candidates drop to their own uids with none (sandbox/runner/isolation.py), so a
+        # candidate can signal neither its judge nor the runner.
+        "--user", "0:0", "--cap-drop", "ALL", *_cap_add(RUNNER_CAPABILITIES),
+        "--ulimit", "nofile=256:256", "--ulimit", "core=0",
         "--log-driver", "none", "--stop-signal", "SIGKILL", "--workdir", "/tmp",
         "--env", "PYTHONDONTWRITEBYTECODE=1", "--env", "HOME=/tmp",
         config.image, "python3", "-I", "-S", IMAGE_RUNNER, "--scratch", "/tmp,/dev/shm",
+        "--build", BUILD_DIR, "--isolated",
     ]
+
+
+# What the runner keeps: switch judges and candidates to their uids, kill their leftovers,
+# wipe what they wrote. Both lose all of them when they change uid.
+RUNNER_CAPABILITIES = ("SETUID", "SETGID", "KILL", "DAC_OVERRIDE", "FOWNER")
+
+
+def _cap_add(caps) -> list[str]:
+    return [arg for cap in caps for arg in ("--cap-add", cap)]
 
 
 def process_command(scratch: str, config: SandboxConfig | None = None) -> list[str]:
@@ -83,14 +101,17 @@ def process_command(scratch: str, config: SandboxConfig | None = None) -> list[s
 def bwrap_command(config: SandboxConfig) -> list[str]:
     """The runner inside bubblewrap (see ``bwrap_prefix``)."""
     return [*bwrap_prefix(config), os.path.realpath(sys.executable), "-I", "-S",
-            str(RUNNER_DIR / "main.py"), "--scratch", "/tmp,/dev/shm"]
+            IMAGE_RUNNER, "--scratch", "/tmp,/dev/shm", "--build", BUILD_DIR, "--isolated"]
 
 
 def bwrap_prefix(config: SandboxConfig) -> list[str]:
     """``bwrap`` options: every namespace unshared (no network, own pid space), only the system
     dirs, the interpreter and the runner visible (read-only), size-capped tmpfs for /tmp and
     /dev/shm, a clean environment; started as root, the runner keeps five capabilities and
-    candidates run as nobody with none."""
+    candidates run as nobody with none.
+
+    The runner is mounted at the image's path (``IMAGE_RUNNER``), never at its host path: a
+    checkout or venv under ``/tmp`` would otherwise be hidden by the ``/tmp`` tmpfs."""
     python = os.path.realpath(sys.executable)
     root = os.geteuid() == 0
     # As root: no user namespace (candidates switch to nobody themselves, which needs the real
@@ -104,20 +125,23 @@ def bwrap_prefix(config: SandboxConfig) -> list[str]:
             cmd += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             cmd += ["--ro-bind", top, top]
-    for path in sorted({os.path.realpath(sys.base_prefix), os.path.dirname(os.path.dirname(python)),
-                        str(RUNNER_DIR)}):
-        if not path.startswith("/usr/") and path != "/usr":
-            cmd += ["--ro-bind", path, path]
-    cmd += ["--proc", "/proc", "--dev", "/dev",
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--mqueue", "/dev/mqueue",
             "--perms", "1777", "--size", str(config.tmpfs_mb << 20), "--tmpfs", "/tmp",
             "--perms", "1777", "--size", str(16 << 20), "--tmpfs", "/dev/shm",
+            "--perms", "1777", "--size", str(config.build_tmpfs_mb << 20), "--tmpfs", BUILD_DIR]
+    # After the tmpfs mounts, so an interpreter installed under /tmp stays visible.
+    interpreter_dirs = {os.path.realpath(sys.base_prefix), os.path.dirname(os.path.dirname(python))}
+    for path in sorted(interpreter_dirs):
+        if not path.startswith("/usr/") and path != "/usr":
+            cmd += ["--ro-bind", path, path]
+    cmd += ["--ro-bind", str(RUNNER_DIR), os.path.dirname(IMAGE_RUNNER),
             "--chdir", "/tmp", "--clearenv", "--setenv", "HOME", "/tmp",
             "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
     if root:  # the runner keeps only what it needs to switch candidates to nobody (which
         # drops every capability), kill their leftovers and wipe what they wrote
         cmd += ["--cap-drop", "ALL"]
-        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_DAC_OVERRIDE", "CAP_FOWNER"):
-            cmd += ["--cap-add", cap]
+        for cap in RUNNER_CAPABILITIES:
+            cmd += ["--cap-add", f"CAP_{cap}"]
     return cmd
 
 
@@ -161,6 +185,10 @@ def validate_backend(config: SandboxConfig) -> None:
     if config.process_isolation not in PROCESS_ISOLATIONS:
         raise CodetuneError(f"process_isolation {config.process_isolation!r} is not one of "
                             f"{', '.join(PROCESS_ISOLATIONS)}")
+    if config.backend == "remote":  # runners live on the hosts, never here
+        raise CodetuneError("sandbox backend 'remote' runs through "
+                            "codetune.sandbox.open_pool(config) (a RemotePool over "
+                            "`endpoints`), not a local SandboxPool")
     if config.backend == "process":
         resolve_process_isolation(config)  # a one-line error when bwrap is asked for but absent
     if config.backend == "docker":

@@ -31,15 +31,22 @@ def build(
     pip: Annotated[list[str] | None, typer.Option(
         help="Extra pip package for the image (repeatable), e.g. --pip numpy==2.2.6.")] = None,
     force: Annotated[bool, typer.Option(help="Rebuild even if the labels say up to date.")] = False,
+    languages: Annotated[str, typer.Option(
+        help="Toolchains in the image: comma-separated names (python,c,cpp,java,javascript,"
+             "typescript,go,rust,bash; aliases such as js, nodejs, rs work) or `all` (default; "
+             "`python` alone makes a ~100 MB image).")
+    ] = "all",
     config: ConfigOpt = None,
     set_: SetOpt = None,
 ) -> None:
     """Build the sandbox image offline (no registry pull); a no-op when nothing changed."""
     from codetune.console import log
+    from codetune.languages import resolve_languages
     from codetune.sandbox.image import ImageRecipe, build_image
 
     cfg = _config(config, set_, None, None)
-    recipe = ImageRecipe(base_image=base_image, pip_packages=tuple(pip or ()))
+    recipe = ImageRecipe(base_image=base_image, pip_packages=tuple(pip or ()),
+                         languages=resolve_languages(languages))
     log.info(build_image(cfg, recipe, force=force))
 
 
@@ -85,9 +92,34 @@ def bench(
     print_bench(_config(config, set_, backend, workers), mutants, docker_sample)
 
 
+def serve(
+    host: Annotated[str | None, typer.Option(
+        help="Address to listen on (default 127.0.0.1; beyond loopback needs a token in "
+             "$CODETUNE_SANDBOX_TOKEN).")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (default 8080; 0 = any free).")] = None,
+    ready_file: Annotated[str | None, typer.Option(
+        help="Write {url, pid} JSON here once the pool is warm and the port listens.")] = None,
+    backend: BackendOpt = None,
+    workers: WorkersOpt = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Serve the warm pool over HTTP: batch/single jobs, SandboxFusion run_code, metrics."""
+    from codetune.config import load_config
+    from codetune.sandbox.service.config import ServiceConfig
+    from codetune.sandbox.service.server import serve as serve_forever
+
+    sandbox = {k: v for k, v in (("backend", backend), ("workers", workers)) if v is not None}
+    values = {"host": host, "port": port, "ready_file": ready_file,
+              "sandbox": sandbox or None}
+    serve_forever(load_config(ServiceConfig, config, set_ or [], **values))
+
+
 def register(app: typer.Typer) -> None:
-    sub = group("sandbox", "Run untrusted code: build the image, self-test, execute jobs, bench.")
+    sub = group("sandbox", "Run untrusted code: build the image, self-test, execute jobs, bench, "
+                           "serve.")
     sub.command("build")(build)
     sub.command("check")(check)
     sub.command("run")(run)
     sub.command("bench")(bench)
+    sub.command("serve")(serve)

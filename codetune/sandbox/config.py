@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from codetune import __version__
 
 IMAGE_REPO = "codetune-sandbox"
-BACKENDS = ("docker", "process")
+BACKENDS = ("docker", "process", "remote")
 PROCESS_ISOLATIONS = ("auto", "bwrap", "rlimit")
 
 
@@ -19,15 +19,26 @@ class SandboxConfig:
     backend: str = field(default="docker", metadata={
         "help": "docker (isolated containers) or process (host subprocesses, in bubblewrap "
                 "namespaces when available, else rlimits only: WEAKER isolation, explicit "
-                "opt-in only)"})
+                "opt-in only), or remote (`codetune sandbox serve` hosts in `endpoints`)"})
+    endpoints: list[str] = field(default_factory=list, metadata={
+        "help": "backend remote only: URLs of `codetune sandbox serve` hosts "
+                "(http://host:port), or `local`: this machine's shared service, started once "
+                "by the first process (rank) that needs it; jobs spread over the hosts that "
+                "answer their health check, and a dead host's jobs go to another "
+                "(docs/sandbox-service.md)"})
+    remote_token_env: str = field(default="CODETUNE_SANDBOX_TOKEN", metadata={
+        "help": "backend remote only: environment variable holding the hosts' bearer token "
+                "(never put the token itself in a config file)"})
     process_isolation: str = field(default="auto", metadata={
         "help": "process backend only: bwrap (bubblewrap namespaces: no network, private /tmp, "
                 "read-only system dirs, own pid space), rlimit (rlimits only), or auto (bwrap "
                 "when it is installed and works, else rlimit)"})
     workers: int = field(default=0, metadata={
         "help": "warm runners in the pool (containers for docker); 0 = one per CPU core"})
-    image: str = field(default=f"{IMAGE_REPO}:{__version__}", metadata={
-        "help": "docker image built by `codetune sandbox build`"})
+    image: str = field(default_factory=lambda: os.environ.get(
+        "CODETUNE_SANDBOX_IMAGE", f"{IMAGE_REPO}:{__version__}"), metadata={
+        "help": "docker image built by `codetune sandbox build` (default: "
+                "$CODETUNE_SANDBOX_IMAGE, else codetune-sandbox:<version>)"})
     container_memory_mb: int = field(default=768, metadata={
         "help": "memory+swap cap of each container (MiB); the kernel OOM-kills beyond it"})
     job_memory_mb: int = field(default=512, metadata={
@@ -37,6 +48,9 @@ class SandboxConfig:
         "help": "max processes per container (--pids-limit): stops fork bombs"})
     tmpfs_mb: int = field(default=64, metadata={
         "help": "size of the writable /tmp tmpfs (MiB); the rest of the filesystem is read-only"})
+    build_tmpfs_mb: int = field(default=256, metadata={
+        "help": "size of the /build tmpfs (MiB) where other languages' compilers write; unlike "
+                "/tmp it allows exec, and it is wiped after every job"})
     file_size_mb: int = field(default=16, metadata={
         "help": "largest file a candidate may write (RLIMIT_FSIZE, MiB)"})
     open_files: int = field(default=64, metadata={

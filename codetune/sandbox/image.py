@@ -16,12 +16,14 @@ from pathlib import Path
 
 from codetune.console import log
 from codetune.errors import CodetuneError
+from codetune.languages import LANGUAGES, image_packages
 from codetune.sandbox.backends import RUNNER_DIR, check_docker, docker_binary
 from codetune.sandbox.config import IMAGE_REPO, SandboxConfig
 
 RECIPE_VERSION = "1"
 LABEL_BASE = "codetune.base_recipe"
 LABEL_LAYER = "codetune.layer_hash"
+LABEL_LANGUAGES = "codetune.languages"
 
 
 @dataclass
@@ -38,9 +40,17 @@ class ImageRecipe:
     base_image: str | None = field(default=None, metadata={
         "help": "use this existing image (with python3 >= 3.10 on PATH) instead of mmdebstrap"})
     python_version: str = field(default="3.11", metadata={"help": "the image's Python (wheels)"})
+    languages: tuple[str, ...] = field(default=tuple(LANGUAGES), metadata={
+        "help": "languages whose toolchains go into the image (codetune/languages.py names; "
+                "their Debian packages join `packages`); default all (~1.7 GB; python alone "
+                "is ~100 MB)"})
+
+    def all_packages(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.packages) | set(image_packages(self.languages))))
 
     def base_hash(self) -> str:
-        key = json.dumps([RECIPE_VERSION, self.suite, self.mirror, sorted(self.packages)])
+        packages = list(self.all_packages())
+        key = json.dumps([RECIPE_VERSION, self.suite, self.mirror, packages])
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -55,11 +65,20 @@ def build_image(config: SandboxConfig, recipe: ImageRecipe, force: bool = False)
                             "with `docker load` first)")
     with tempfile.TemporaryDirectory(prefix="codetune-layer-") as tmp:
         layer = _stage_layer(Path(tmp), recipe)
-        digest = _layer_hash(layer, _image_id(base))
+        digest = _layer_hash(layer, _image_id(base) + ",".join(recipe.languages))
         if not force and _label(config.image, LABEL_LAYER) == digest:
             return f"{config.image} is up to date ({digest})"
-        _commit_layer(base, layer, config.image, digest)
-    return f"built {config.image} ({digest}) on {base}"
+        _commit_layer(base, layer, config.image, digest, recipe.languages)
+    return f"built {config.image} ({digest}) on {base}; languages: {', '.join(recipe.languages)}"
+
+
+def image_languages(image: str) -> tuple[str, ...] | None:
+    """The languages an image was built with (None: no such image; images built before the
+    language label carry python only)."""
+    value = _label(image, LABEL_LANGUAGES)
+    if value is None:
+        return None
+    return tuple(value.split(",")) if value else ("python",)
 
 
 def _build_base(tag: str, recipe: ImageRecipe) -> None:
@@ -67,10 +86,12 @@ def _build_base(tag: str, recipe: ImageRecipe) -> None:
         raise CodetuneError("mmdebstrap is not installed: `apt-get install -y mmdebstrap` (or pass "
                             "--base-image with an image that has python3)")
     log.info("building base rootfs %s with mmdebstrap (one-off, ~1-3 min)", tag)
-    cmd = ["mmdebstrap", "--variant=essential", f"--include={','.join(recipe.packages)}",
+    cmd = ["mmdebstrap", "--variant=essential", f"--include={','.join(recipe.all_packages())}",
            "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr"]
     for path in ("doc", "man", "locale", "info"):
         cmd.append(f"--dpkgopt=path-exclude=/usr/share/{path}/*")
+    # openjdk's postinst links its man page into man1 and fails when the folder is excluded
+    cmd.append('--essential-hook=mkdir -p "$1/usr/share/man/man1"')
     cmd += [recipe.suite, "-", recipe.mirror]
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
     debstrap = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -80,7 +101,10 @@ def _build_base(tag: str, recipe: ImageRecipe) -> None:
     debstrap.stdout.close()
     err = debstrap.stderr.read().decode(errors="replace")
     if debstrap.wait() != 0 or imported.returncode != 0:
-        last = (err.strip().splitlines() or [imported.stderr.strip()])[-1]
+        # docker import already tagged what it got of a failed rootfs: never keep that
+        subprocess.run([docker_binary(), "rmi", "-f", tag], capture_output=True)
+        errors = [ln for ln in err.splitlines() if ln.startswith(("E:", "dpkg: error"))]
+        last = (errors or err.strip().splitlines() or [imported.stderr.strip()])[0]
         raise CodetuneError(f"base image build failed: {last[:300]}")
 
 
@@ -111,12 +135,15 @@ def _layer_hash(layer: Path, base_id: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _commit_layer(base: str, layer: Path, image: str, digest: str) -> None:
+def _commit_layer(base: str, layer: Path, image: str, digest: str,
+                  languages: tuple[str, ...] = ("python",)) -> None:
     docker = docker_binary()
     cid = _run([docker, "create", base, "python3", "-c", "pass"]).strip()
     try:
         _run([docker, "cp", str(layer), f"{cid}:/opt/codetune"])
-        changes = [f"LABEL {LABEL_LAYER}={digest}", "USER 65534:65534", "WORKDIR /tmp",
+        changes = [f"LABEL {LABEL_LAYER}={digest}",
+                   f"LABEL {LABEL_LANGUAGES}={','.join(languages)}",
+                   "USER 65534:65534", "WORKDIR /tmp",
                    "ENV PYTHONDONTWRITEBYTECODE=1",
                    'CMD ["python3", "-I", "-S", "/opt/codetune/runner/main.py"]']
         args = [docker, "commit"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import queue
 import threading
@@ -14,8 +15,10 @@ from dataclasses import dataclass, field
 
 from codetune.console import log
 from codetune.errors import CodetuneError
+from codetune.languages import get_language
 from codetune.sandbox import backends
 from codetune.sandbox.config import SandboxConfig
+from codetune.sandbox.toolchains import identical_programs, is_supported, program_payload
 from codetune.sandbox.types import ERROR, SANDBOX_ERROR, ExecutionJob, ExecutionResult
 from codetune.sandbox.worker import RunnerDied, Worker
 
@@ -93,16 +96,21 @@ class SandboxPool:
                                 "or .start()")
         jobs = list(jobs)
         results: list[ExecutionResult | None] = [None] * len(jobs)
-        cursor = iter(range(len(jobs)))
+        twins = identical_programs(jobs)  # compiled once, judged once (GRPO groups repeat)
+        repeats = {i for later in twins.values() for i in later}
+        cursor = iter([i for i in range(len(jobs)) if i not in repeats])
 
         def next_job() -> int | None:
             with self._lock:
                 return next(cursor, None)
 
         def done(index: int, result: ExecutionResult) -> None:
-            results[index] = result
-            if on_result is not None:
-                on_result(result)
+            copies = [(i, dataclasses.replace(result, id=jobs[i].id))
+                      for i in twins.get(index, ())]
+            for i, twin in [(index, result), *copies]:
+                results[i] = twin
+                if on_result is not None:
+                    on_result(twin)
 
         def drain() -> None:
             worker = self._idle.get()
@@ -111,7 +119,7 @@ class SandboxPool:
             finally:
                 self._idle.put(worker)
 
-        threads = min(self.size, len(jobs))
+        threads = min(self.size, len(jobs) - len(repeats))
         if threads <= 1:
             drain()
         else:
@@ -130,6 +138,8 @@ class SandboxPool:
         row["limits"] = self.config.job_limits()
         if job.memory_mb:
             row["limits"]["memory_mb"] = int(job.memory_mb)
+        if get_language(job.language).name != "python":  # compile + run (docs/sandbox.md)
+            row["program"] = program_payload(job, row["limits"])
         return row
 
 
@@ -210,10 +220,12 @@ class _Feeder:
             if index is None:
                 return None
             job = self.jobs[index]
-            if (job.language or "python") == "python":
+            if is_supported(job.language):
                 break
-            self.done(index, _failed(job, ERROR, f"language {job.language!r} is not supported "
-                                     "(the sandbox runs python)", time.monotonic()))
+            try:
+                get_language(job.language, f"job {job.id}: language")
+            except CodetuneError as exc:  # the caller's mistake, never a reward of 0
+                self.done(index, _failed(job, SANDBOX_ERROR, str(exc), time.monotonic()))
         payload = self.pool._payload(job)
         return _InFlight(index, json.dumps(payload).encode(),
                          self.worker.job_deadline(payload))

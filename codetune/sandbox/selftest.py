@@ -4,6 +4,7 @@ trusted on this machine (engine, image, canonical passes, known-bad fails, hosti
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass
 
@@ -62,7 +63,30 @@ def run_selftest(config: SandboxConfig, sample: int = 20) -> tuple[list[Check], 
         ok = not r.passed and (want is None or r.status == want)
         checks.append(Check(f"contained: {name}", ok, f"{r.status}: {r.reason}"))
     checks.append(_count("pool still correct after hostile jobs", after, True))
+    checks += language_checks(config)
     return checks, facts
+
+
+def language_checks(config: SandboxConfig) -> list[Check]:
+    """One check per language of the image: a hello world compiled and run (with its time)."""
+    from codetune.languages import LANGUAGES
+    from codetune.sandbox.image import image_languages
+
+    names = image_languages(config.image) if config.backend == "docker" else None
+    if names is None:  # process backend: the host's toolchains, where installed
+        names = tuple(n for n, lang in LANGUAGES.items()
+                      if shutil.which((lang.compile or lang.run)[0]))
+    jobs = [ExecutionJob(id=name, code=LANGUAGES[name].hello, language=name, timeout_s=20.0,
+                         cases=[{"input": None, "output": "hello\n"}], checker="exact")
+            for name in names if name in LANGUAGES]
+    checks = []
+    with SandboxPool(config) as pool:
+        for job in jobs:  # one at a time: the time is this language's alone
+            result = pool.run(job)
+            detail = (f"hello world compiled + ran in {result.duration_s:.2f} s"
+                      if result.passed else f"{result.status}: {result.reason[:120]}")
+            checks.append(Check(f"language {job.language}", result.passed, detail))
+    return checks
 
 
 def _count(name: str, results: list, want: bool) -> Check:

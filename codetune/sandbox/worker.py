@@ -70,8 +70,9 @@ class Worker:
 
     def job_deadline(self, job: dict) -> float:
         """Seconds after a job starts before its runner counts as hung."""
+        compile_s = float((job.get("program") or {}).get("compile_timeout_s") or 0.0)
         return float(job.get("timeout_s") or self.config.default_timeout_s) \
-            + self.config.hang_grace_s
+            + compile_s + self.config.hang_grace_s
 
     def send(self, line: bytes) -> None:
         """Queue one encoded job line (the runner runs jobs in order, one at a time)."""

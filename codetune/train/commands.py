@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from codetune.artifacts import final_model_dir
 from codetune.commands import ConfigOpt, SetOpt
 
 ModelOpt = Annotated[str | None, typer.Option(help="Model dir or hub id to start from.")]
@@ -28,7 +29,7 @@ def pretrain(model: ModelOpt = None, dataset: DataOpt = None, output_dir: OutOpt
     sets = list(set_ or []) + ([f"train.max_steps={max_steps}"] if max_steps else [])
     cfg = load_config(PretrainConfig, config, sets, model=model, dataset=dataset,
                       output_dir=output_dir, resume=resume or None, deepspeed=deepspeed)
-    print(run_pretrain(cfg))
+    print(final_model_dir(run_pretrain(cfg)))
 
 
 def sft(model: ModelOpt = None, dataset: DataOpt = None, output_dir: OutOpt = None,
@@ -47,7 +48,7 @@ def sft(model: ModelOpt = None, dataset: DataOpt = None, output_dir: OutOpt = No
     cfg = load_config(SFTRunConfig, config, sets, model=model, dataset=dataset,
                       output_dir=output_dir, method=method, resume=resume or None,
                       deepspeed=deepspeed, attn_implementation=attn_implementation)
-    print(run_sft(cfg))
+    print(final_model_dir(run_sft(cfg)))
 
 
 def merge(adapter: Annotated[str, typer.Argument(help="LoRA/QLoRA adapter dir (an sft output).")],

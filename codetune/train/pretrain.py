@@ -89,7 +89,8 @@ def run_pretrain(config: PretrainConfig, callbacks: list | None = None) -> Path:
     if held is not None:
         metrics.update(eval_metrics(trainer))
         log.info("held-out perplexity %.2f", metrics["eval_perplexity"])
-    return save_final(trainer, tokenizer, out, metrics)
+    save_final(trainer, tokenizer, out, metrics)
+    return out
 
 
 def _train_dtype():

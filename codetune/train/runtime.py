@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import math
 import os
@@ -15,7 +14,8 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from codetune.artifacts import atomic_write_json
+from codetune.artifacts import atomic_write_json, final_model_dir
+from codetune.config import convert_fields
 from codetune.console import log
 from codetune.errors import CodetuneError
 from codetune.train.config import TrainSettings
@@ -41,12 +41,7 @@ def training_arguments(cls: type, settings: TrainSettings, output_dir: str | os.
     """Build ``cls`` (TrainingArguments or SFTConfig) from ``settings`` plus stage fields."""
     from codetune.train.deepspeed import resolve_deepspeed, single_process_env
 
-    fields = {f.name for f in dataclasses.fields(cls) if f.init}
-    for key in settings.extra:
-        if key not in fields:
-            near = difflib.get_close_matches(key, sorted(fields), n=1)
-            hint = f"; did you mean '{near[0]}'?" if near else ""
-            raise CodetuneError(f"train.extra.{key}: not a {cls.__name__} field{hint}")
+    extra = convert_fields(cls, settings.extra, "train.extra")  # typed like cls's fields
     kw = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)
           if f.name not in ("extra", "bf16")}
     kw.update(device_defaults(settings.bf16))
@@ -59,7 +54,7 @@ def training_arguments(cls: type, settings: TrainSettings, output_dir: str | os.
     if settings.eval_steps is None:
         kw.pop("eval_steps")
     kw.update(stage)
-    kw.update(settings.extra)
+    kw.update(extra)
     if kw.get("deepspeed"):
         single_process_env()
     try:
@@ -173,19 +168,19 @@ def eval_metrics(trainer) -> dict[str, float]:
 
 
 def save_final(trainer, tokenizer, output_dir: str | os.PathLike, metrics: dict) -> Path:
-    """Write the final model/adapter + tokenizer into ``output_dir`` file by file, then metrics.
+    """Write the final model/adapter + tokenizer into ``<output_dir>/final``, then metrics.
 
-    Files are written to a temp dir and renamed in, so a kill never leaves a half-written weight
-    file; ``metrics.json`` comes last and marks the run complete.
+    Every rank saves (ZeRO-3 gathers its shards) into a temp dir that rank 0 renames into place,
+    so a kill never leaves a half-written model; ``metrics.json`` comes last and marks the run
+    complete. Returns the final model's folder.
     """
     out = Path(output_dir)
-    tmp = out / ".final-tmp"
+    final, tmp = final_model_dir(out), out / ".final-tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     trainer.save_model(str(tmp))
     if trainer.is_world_process_zero():
         tokenizer.save_pretrained(str(tmp))
-        for path in tmp.iterdir():
-            os.replace(path, out / path.name)
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
         atomic_write_json(out / "metrics.json", metrics)
-    return out
+    return final

@@ -121,7 +121,8 @@ def _adapters_to_compute_dtype(model) -> None:
 
 
 def run_sft(config: SFTRunConfig, callbacks: list | None = None) -> Path:
-    """Fine-tune and save the model (or adapter) + tokenizer into ``config.output_dir``."""
+    """Fine-tune; the model (or adapter) + tokenizer go to ``<output_dir>/final``, metrics and
+    logs beside it. Returns the run folder ``output_dir``."""
     from codetune.train.runtime import eval_metrics, run_trainer, save_final
 
     setup = build_sft_trainer(config, callbacks)
@@ -136,4 +137,5 @@ def run_sft(config: SFTRunConfig, callbacks: list | None = None) -> Path:
     metrics.update(method=config.method, data_format=setup.data_format)
     if trainer.eval_dataset is not None:
         metrics.update(eval_metrics(trainer))
-    return save_final(trainer, setup.tokenizer, out, metrics)
+    save_final(trainer, setup.tokenizer, out, metrics)
+    return out

@@ -10,6 +10,7 @@ import os
 import sys
 import types
 
+import launch
 import rpc
 from isolation import CANDIDATE_UID, drop_to, set_limits
 
@@ -30,6 +31,7 @@ def run(channel: int, out_fd: int, err_fd: int, scratch: str) -> None:
         conn.handlers["bye"] = _bye
         conn.handlers["run"] = lambda code, stdin, limits, files: _run_program(
             code, stdin, limits, files, namespace)
+        conn.handlers["exec"] = launch.exec_program  # other languages (sandbox/runner/programs.py)
         while True:
             request = rpc.codec.recv(CHANNEL_FD)
             reply = conn.serve_one(request)

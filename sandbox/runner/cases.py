@@ -36,11 +36,14 @@ def run_case(slot, code: str, case: dict, limits: dict, files: dict, deadline: f
         pass  # it is gone already: the watch sees the closed channel
     seen = _watch(slot, deadline, int(limits["max_output_bytes"]), int(limits["keep_output_bytes"]))
     seen["time_s"] = round(time.monotonic() - started, 4)
-    if seen["status"] is None and seen["exit_code"] is None:  # no report: died from a signal
-        _kill(slot.cpid)
+    if seen["status"] is None and seen["exit_code"] is None:  # no report: os._exit or a signal
         status = wait_status(slot.cpid)
-        seen["status"], seen["detail"] = _signal_verdict(status)
-    elif seen["status"] is None and seen["exit_code"] != 0:
+        if status is not None and os.WIFEXITED(status):
+            seen["exit_code"] = os.WEXITSTATUS(status)
+        else:
+            _kill(slot.cpid)
+            seen["status"], seen["detail"] = _signal_verdict(status)
+    if seen["status"] is None and seen["exit_code"] != 0:
         kind = seen.get("exception") or ""
         seen["status"] = MEMORY_LIMIT if kind == "MemoryError" else RUNTIME_ERROR
         seen["detail"] = f"exit code {seen['exit_code']}" + (f" ({kind})" if kind else "")
@@ -70,10 +73,11 @@ def _watch(slot, deadline: float, cap: int, keep: int) -> dict:
             break
         if not ready and not alive(slot.cpid):  # died; a child of it may hold the channel
             break
-    if seen["status"] is None:  # ended: take what is already in the pipes (not waiting for EOF:
-        # a leftover child may hold them open)
+    if seen["status"] is None:  # ended: take what is already in the pipes and the channel
+        # (its report may have come after the last select), not waiting for EOF: a leftover
+        # child may hold them open
         for _ in range(1024):
-            ready, _, _ = select.select([fd for fd in fds if fd != channel], [], [], 0.001)
+            ready, _, _ = select.select(list(fds), [], [], 0.001)
             if not ready:
                 break
             total += _read_ready(ready, fds, slot, keep)

@@ -34,7 +34,8 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # PID 1 must not have catchable handlers
     template.harden(subreaper=True)
     template.preimport()
-    runner = supervise.Supervisor(scratch, isolated="--isolated" in argv)
+    build = argv[argv.index("--build") + 1] if "--build" in argv else ""
+    runner = supervise.Supervisor(scratch, isolated="--isolated" in argv, build=build)
     runner.slot = runner.prepare()
     out = sys.stdout.buffer
     out.write(json.dumps({"ready": VERSION, "pid": os.getpid()}).encode() + b"\n")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import marshal
 import math
 import os
 import select
@@ -11,9 +13,11 @@ import socket
 import time
 
 import cases
+import checks
 import codec
 import judge
 import kernel_objects
+import programs
 import template
 import verdict
 from procs import continue_process, kill_leftovers, wipe
@@ -52,8 +56,9 @@ class Supervisor:
     holds no fork and no cleanup.
     """
 
-    def __init__(self, scratch: list[str], isolated: bool = False):
+    def __init__(self, scratch: list[str], isolated: bool = False, build: str = ""):
         self.scratch, self.isolated = scratch, isolated
+        self.build = build or programs.make_build_dir()  # compiled artifacts, one job's only
         self.templates = {role: template.spawn(role, scratch[0]) for role in template.ROLES}
         self.slot: Slot | None = None
 
@@ -65,6 +70,10 @@ class Supervisor:
         job = {**job, "limits": limits}
         slot = self.slot or self.prepare()
         self.slot = None
+        if job.get("program"):  # another language: compile, then cases or a test program
+            result = programs.run_job(self, job, slot, started + timeout)
+            result["duration_s"] = round(time.monotonic() - started, 4)
+            return result
         if job.get("cases") and not job.get("entry_point"):
             result = self._run_stdio(job, slot, started + timeout)
             result["duration_s"] = round(time.monotonic() - started, 4)
@@ -75,7 +84,7 @@ class Supervisor:
             except OSError:
                 pass  # the candidate is gone: the judge reports it
             slot.channel.close()
-            _send_job(slot.job_w, {k: v for k, v in job.items() if k != "code"})
+            _send_job(slot.job_w, _judge_view(job))
             slot.job_w = -1
             watch = watch_job(slot, time.monotonic() + timeout, limits)
             if watch["events"] and watch["events"][-1].get("event") in ("gone", "exit"):
@@ -86,8 +95,10 @@ class Supervisor:
         result["duration_s"] = round(time.monotonic() - started, 4)
         return result
 
-    def _run_stdio(self, job: dict, slot: Slot, deadline: float) -> dict:
-        """Each case in a fresh candidate; the judge compares each output as it comes."""
+    def _run_stdio(self, job: dict, slot: Slot, deadline: float, run_case=cases.run_case,
+                   fresh: bool = False) -> dict:
+        """Each case in a fresh candidate; the judge compares each output as it comes
+        (``fresh``: the slot's candidate is spent already, the first case gets its own too)."""
         _send_job(slot.job_w, {k: v for k, v in job.items() if k != "code"}, close=False)
         judge_lines = LineReader(slot.report_r)
         case_timeout = float(job.get("case_timeout_s") or job.get("timeout_s") or 10.0)
@@ -100,16 +111,16 @@ class Supervisor:
                 records.append({"index": index, "status": cases.TIME_LIMIT, "time_s": 0.0,
                                 "detail": "not run: the job's time limit was reached"})
                 break
-            if index:
+            if index or fresh:
                 kill_leftovers(keep)
                 for directory in self.scratch:
                     wipe(directory)
                 candidate = self._candidate_only()
             case_deadline = min(time.monotonic() + case_timeout, deadline)
-            seen = cases.run_case(candidate, job.get("code", ""), case if isinstance(case, dict)
+            seen = run_case(candidate, job.get("code", ""), case if isinstance(case, dict)
                                   else {}, limits, job.get("files") or {}, case_deadline,
                                   self._candidate_status)
-            if index:
+            if candidate is not slot:
                 candidate.close()
             if index == len(job["cases"]) - 1 and job.get("fetch_files"):
                 kill_leftovers(keep)
@@ -219,6 +230,35 @@ class Supervisor:
             kernel_objects.remove_all()
         for directory in self.scratch:
             wipe(directory)
+        wipe(self.build)
+
+
+def _judge_view(job: dict) -> dict:
+    """What the judge gets: the job without the code, and a HumanEval ``check`` already
+    instrumented and compiled (marshalled), from the runner's cache: every sample of a prompt
+    has the same tests, and a fresh judge would otherwise parse them again each time."""
+    view = {k: v for k, v in job.items() if k != "code"}
+    tests = job.get("tests")
+    if isinstance(tests, str) and job.get("entry_point") and not job.get("cases"):
+        compiled = _compiled_check(tests)
+        if compiled is not None:
+            view["instrumented"] = compiled
+            del view["tests"]  # the compiled check carries everything the judge needs
+    return view
+
+
+_compiled: dict[str, list | None] = {}
+
+
+def _compiled_check(tests: str) -> list | None:
+    """``[marshalled code (base64), number of asserts]`` of an instrumented check, cached."""
+    if tests not in _compiled:
+        instrumented = checks.instrument(tests)
+        if len(_compiled) >= 512:
+            _compiled.pop(next(iter(_compiled)))
+        _compiled[tests] = None if instrumented is None else [
+            base64.b64encode(marshal.dumps(instrumented[0])).decode(), instrumented[1]]
+    return _compiled[tests]
 
 
 def _send_job(job_w: int, job: dict, close: bool = True) -> None:

@@ -26,9 +26,9 @@ def rename_identifiers(text: str, names: dict[str, str]) -> str:
 
 
 def humaneval_row(index: int = 0) -> dict:
-    from codetune.paths import shared_data_dir
+    from codetune.benchmark_data import benchmark_file
 
-    with gzip.open(shared_data_dir() / "HumanEval.jsonl.gz", "rt") as fh:
+    with gzip.open(benchmark_file("HumanEval.jsonl.gz"), "rt") as fh:
         return [json.loads(line) for line in fh][index]
 
 

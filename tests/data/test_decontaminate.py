@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from codetune.benchmark_data import benchmark_file
 from codetune.data.decontaminate import Decontaminate
 from codetune.errors import CodetuneError
-from codetune.paths import shared_data_dir
 from tests.data.conftest import humaneval_row
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -26,7 +26,7 @@ def test_file_holding_a_humaneval_solution_is_dropped(decon):
 
 
 def test_reformatted_mbpp_solution_is_dropped():
-    with open(shared_data_dir() / "mbpp.jsonl") as fh:
+    with open(benchmark_file("mbpp.jsonl")) as fh:
         row = next(json.loads(line) for line in fh if json.loads(line)["task_id"] == 1)
     code = row["code"].replace("\r\n", "\n").replace("\t", "        ").replace(",", " , ")
     step = Decontaminate(benchmarks=["mbpp"])

@@ -131,7 +131,8 @@ def test_recipe_typo_names_the_key(tmp_path):
         load_config(PretrainRecipe, path)
 
 
-@pytest.mark.parametrize("name", ["pretrain_python_stdlib", "pretrain_git_checkout"])
+@pytest.mark.parametrize("name", ["pretrain_python_stdlib", "pretrain_git_checkout",
+                                  "pretrain_site_packages_sharded"])
 def test_shipped_recipes_load(name):
     root = Path(__file__).resolve().parents[2]
     recipe = load_config(PretrainRecipe, root / f"datasets_recipes/{name}.yaml")

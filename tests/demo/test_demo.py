@@ -55,6 +55,7 @@ def test_quick_demo_writes_the_report_with_every_stage(quick_demo):
     for heading in ("## 1.", "## 2. Pretraining", "## 3. SFT", "## 4. Reward model",
                     "## 5. GRPO", "## 6. Evaluation", "Paired comparisons", "HumanEval"):
         assert heading in text
+    assert "Skipped on this machine" not in text  # MBPP is in CODETUNE_DATA_DIR: nothing skipped
     assert (out / "plots" / "perplexity.png").stat().st_size > 0
     assert json.loads((out / "report.json").read_text())["comparisons"]
 
@@ -77,11 +78,11 @@ def test_quick_demo_models_load_and_generate(quick_demo):
     from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
 
     out, _ = quick_demo
-    for sub in ("pretrain/model", "sft/model", "grpo/final"):
+    for sub in ("pretrain/model/final", "sft/model/final", "grpo/final"):  # <run dir>/final
         model = AutoModelForCausalLM.from_pretrained(out / sub)
         logits = model(torch.tensor([[1, 2, 3]])).logits
         assert torch.isfinite(logits).all(), sub
-    rm = AutoModelForSequenceClassification.from_pretrained(out / "rm" / "model")
+    rm = AutoModelForSequenceClassification.from_pretrained(out / "rm" / "final")
     assert rm.config.num_labels == 1
 
 

@@ -88,3 +88,64 @@ def test_chat_format_samples_every_task_n_times(tiny_model_dir):
     assert [(s.task_id, s.completion_id) for s in samples] == [
         ("Mbpp/11", 0), ("Mbpp/11", 1), ("Mbpp/12", 0), ("Mbpp/12", 1)]
     assert all(s.raw is not None and isinstance(s.program, str) for s in samples)
+
+
+def test_a_row_cut_by_the_token_limit_reports_length(model_and_tokenizer):
+    from codetune.eval.generate import generate_with_info
+
+    model, tok = model_and_tokenizer  # a random-init model never emits its end token
+    (gen,), _ = generate_with_info(model, tok, PROMPTS, [[], []], _settings(max_new_tokens=6))
+    assert gen.finish_reason == "length" and gen.new_tokens == 6
+
+
+def test_a_row_ended_by_a_stop_sequence_reports_stop(model_and_tokenizer):
+    from codetune.eval.generate import generate_with_info
+
+    model, tok = model_and_tokenizer
+    (full,), _ = generate(model, tok, PROMPTS, [[], []], _settings(max_new_tokens=24))
+    stop = full[len(full) // 3:len(full) // 3 + 3]
+    (gen,), _ = generate_with_info(model, tok, PROMPTS, [[stop], []],
+                                   _settings(max_new_tokens=24))
+    assert gen.finish_reason == "stop" and stop in gen.text
+
+
+def test_progress_lines_are_logged_when_stderr_is_not_a_terminal(model_and_tokenizer, caplog):
+    import logging
+
+    from codetune.console import log
+    from codetune.eval.generate import generate_with_info
+
+    model, tok = model_and_tokenizer
+    log.addHandler(caplog.handler)  # codetune's logger does not propagate to the root
+    try:
+        with caplog.at_level(logging.INFO, logger="codetune"):
+            generate_with_info(model, tok, PROMPTS, [[], []],
+                               _settings(max_new_tokens=4, batch_size=1, progress_log_every_s=0))
+    finally:
+        log.removeHandler(caplog.handler)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("generating:")]
+    # every decoding step logs with log_every_s=0: 2 rows x 4 tokens, plus the final line
+    assert len(lines) >= 8 and "2/2 samples, 8 tokens" in lines[-1]
+    assert all("tok/s" in ln and "ETA" in ln for ln in lines)
+
+
+def test_progress_lines_keep_coming_while_no_decoding_step_returns(caplog):
+    import logging
+    import time
+
+    from codetune.console import log
+    from codetune.eval.progress import GenerationProgress
+
+    log.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger="codetune"), \
+                GenerationProgress(16, 512, log_every_s=0.01, terminal=False) as bar:
+            bar.start_batch(16)  # a long prefill: no step() call arrives
+            for _ in range(3000):  # wait for two timer lines (bounded, not a time assertion)
+                if sum(r.getMessage().startswith("generating:") for r in caplog.records) >= 2:
+                    break
+                time.sleep(0.01)
+    finally:
+        log.removeHandler(caplog.handler)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("generating:")]
+    assert len(lines) >= 3 and lines[0].startswith("generating: 0/16 samples, 0 tokens")

@@ -57,7 +57,7 @@ def test_unknown_task_id_is_an_error_naming_line_and_id(tmp_path, tasks):
 
 def test_missing_completion_is_an_error(tmp_path, tasks):
     path = _write(tmp_path, [{"task_id": "HumanEval/0", "completion": None}])
-    with pytest.raises(CodetuneError, match=r":1: no 'completion'"):
+    with pytest.raises(CodetuneError, match=r":1: no 'solution' / 'completion' / 'raw' string"):
         read_samples(path, tasks)
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from codetune.eval.assemble import program_from_output
 from codetune.eval.sanitize import (
     extract_code,
     longest_parsable_prefix,
-    program_from_output,
     sanitize,
     truncate_at_stop,
 )
@@ -37,8 +37,9 @@ def test_other_language_fences_are_ignored():
     assert extract_code(text, "f") == "def f(): pass"
 
 
-def test_unfenced_text_is_used_as_is():
-    assert extract_code("def f():\n    return 1\n") == "def f():\n    return 1\n"
+def test_unfenced_text_is_cut_at_the_shared_stop_sequences():
+    text = "def f():\n    return 1\n\nif __name__ == '__main__':\n    f()\n"
+    assert extract_code(text) == "def f():\n    return 1"
 
 
 def test_sanitize_drops_prints_main_blocks_and_asserts():

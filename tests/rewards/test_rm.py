@@ -69,4 +69,4 @@ def test_reward_model_on_mined_pairs_beats_chance_on_heldout_tasks(
                p["chosen_static"] > p["rejected_static"] for p in pairs)
     assert metrics["heldout_pairs"] >= 10
     assert metrics["heldout_accuracy"] > 0.5
-    assert (tmp_path / "rm" / "model" / "config.json").exists()
+    assert (tmp_path / "rm" / "final" / "config.json").exists()

@@ -29,9 +29,14 @@ def test_humaneval_mutants_get_the_reference_harness_verdict(sandbox_pool):
 
 @pytest.mark.slow
 def test_mbpp_reference_solutions_fail_exactly_as_published(sandbox_pool):
-    # 3 s is the published harness's limit; 123's brute-force reference needs 5-7 s on a 2-core
-    # CPU (more than 2x the limit), 367 and 927 fail on their setup code.
+    # 367 and 927 fail on their setup code on every machine. 123's brute-force reference runs
+    # near the published harness's 3 s limit: 5-7 s on a slow 2-core CPU, under 3 s on a fast
+    # one, so it may pass or time out (a timeout, never a wrong answer); nothing else may fail.
     jobs = [tasks.mbpp_job(p, timeout_s=3.0) for p in tasks.mbpp_problems()]
     results = sandbox_pool.run_many(jobs)
-    failing = sorted(int(r.id.split("/")[1]) for r in results if not r.passed)
-    assert len(results) == 974 and failing == list(tasks.MBPP_KNOWN_FAILURES)
+    by_id = {int(r.id.split("/")[1]): r for r in results}
+    failing = sorted(i for i, r in by_id.items() if not r.passed)
+    assert len(results) == 974
+    always, maybe = list(tasks.MBPP_KNOWN_FAILURES), list(tasks.MBPP_SPEED_DEPENDENT)
+    assert [i for i in failing if i not in maybe] == always, failing
+    assert all(by_id[i].passed or by_id[i].status == "timeout" for i in maybe), by_id[123]

@@ -158,3 +158,11 @@ def test_a_call_case_raising_is_a_runtime_error(sandbox_pool):
     r = sandbox_pool.run(ExecutionJob(id="e", code="def f(x):\n    return 1 / x\n",
                                       entry_point="f", cases=[{"input": [0], "output": 0}]))
     assert r.verdict == "runtime_error" and "ZeroDivisionError" in r.reason, r
+
+
+def test_a_program_ending_with_os_exit_is_judged_by_its_exit_code(sandbox_pool):
+    flush = "import os, sys\nn = int(input())\nprint(sum(map(int, input().split())))\n" \
+            "sys.stdout.flush()\nos._exit({})\n"
+    assert _stdio(sandbox_pool, flush.format(0)).passed
+    r = _stdio(sandbox_pool, flush.format(3))
+    assert (r.verdict, r.cases[0]["exit_code"]) == ("runtime_error", 3), r

@@ -130,6 +130,6 @@ def test_humaneval_check_reports_each_top_level_assert(sandbox_pool):
     assert "candidate(2, 2) == 5" in r.reason
 
 
-def test_unsupported_language_is_an_error_not_a_pass(sandbox_pool):
-    r = sandbox_pool.run(ExecutionJob(id="js", code="x", tests=["assert 1"], language="js"))
-    assert (r.status, r.passed) == ("error", False) and "not supported" in r.reason
+def test_unknown_language_is_a_sandbox_error_not_a_pass_or_a_zero(sandbox_pool):
+    r = sandbox_pool.run(ExecutionJob(id="c", code="x", tests=["assert 1"], language="cobol"))
+    assert (r.status, r.passed) == ("sandbox_error", False) and "unknown language" in r.reason

@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from codetune.paths import shared_data_dir
+from codetune.benchmark_data import benchmark_file
 
 
 @pytest.fixture(scope="session")
 def mbpp_train() -> list[dict]:
     """MBPP train-split rows (task ids 601-974), CRLF normalised."""
     rows = []
-    with open(shared_data_dir() / "mbpp.jsonl", encoding="utf-8") as fh:
+    with open(benchmark_file("mbpp.jsonl"), encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
             if 601 <= row["task_id"] <= 974:

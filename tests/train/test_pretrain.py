@@ -44,7 +44,7 @@ def test_pretrain_loss_falls_and_reports_perplexity(tiny_model_dir, packed_datas
     metrics = json.loads((out / "metrics.json").read_text())
     assert math.isclose(metrics["eval_perplexity"], math.exp(metrics["eval_loss"]), rel_tol=1e-6)
     assert metrics["eval_perplexity"] < 3000  # below a uniform guess over the 3k vocabulary
-    assert (out / "model.safetensors").exists() and (out / "config.yaml").exists()
+    assert (out / "final" / "model.safetensors").exists() and (out / "config.yaml").exists()
 
 
 def test_dataset_without_input_ids_is_a_one_line_error(tiny_model_dir, tmp_path):
@@ -80,7 +80,7 @@ def test_sigterm_saves_a_checkpoint_and_stops(tiny_model_dir, packed_dataset_dir
         run_pretrain(_config(tiny_model_dir, packed_dataset_dir, out),
                      callbacks=[SignalAt(2, signal.SIGTERM)])
     assert (out / "checkpoint-2" / "optimizer.pt").exists()
-    assert not (out / "model.safetensors").exists()  # no final model: the run is not complete
+    assert not (out / "final").exists()  # no final model: the run is not complete
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 

@@ -92,7 +92,8 @@ def test_full_sft_loss_falls_and_every_weight_moves(tiny_model_dir, prompt_compl
     losses = _losses(out)
     assert sum(losses[-2:]) / 2 < losses[0] - 0.3
     assert snap.changed() == set(snap.before)
-    assert (out / "model.safetensors").exists() and (out / "chat_template.jinja").exists()
+    final = out / "final"  # every trainer's final model lives here
+    assert (final / "model.safetensors").exists() and (final / "chat_template.jinja").exists()
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +110,8 @@ def test_lora_changes_only_adapter_weights(lora_run):
     changed = snap.changed()
     assert changed and all("lora_" in n for n in changed)
     assert any("lora_B" in n for n in changed)  # B starts at zero: the adapter learned something
-    assert (out / "adapter_config.json").exists() and not (out / "model.safetensors").exists()
+    final = out / "final"
+    assert (final / "adapter_config.json").exists() and not (final / "model.safetensors").exists()
 
 
 def test_merged_model_logits_equal_the_adapter_model(lora_run, tiny_model_dir, tmp_path):
@@ -124,7 +126,7 @@ def test_merged_model_logits_equal_the_adapter_model(lora_run, tiny_model_dir, t
     base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
     with torch.no_grad():
         base_logits = base(input_ids=ids).logits
-        adapted = PeftModel.from_pretrained(base, str(out)).eval()(input_ids=ids).logits
+        adapted = PeftModel.from_pretrained(base, str(out / "final")).eval()(input_ids=ids).logits
         merged = AutoModelForCausalLM.from_pretrained(merged_dir)(input_ids=ids).logits
     assert not torch.allclose(adapted, base_logits, atol=1e-4)
     torch.testing.assert_close(merged, adapted, atol=1e-4, rtol=1e-4)

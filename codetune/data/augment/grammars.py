@@ -14,16 +14,14 @@ from functools import cache
 from tree_sitter import Language, Node, Parser, Tree
 
 from codetune.errors import CodetuneError
+from codetune.languages import LANGUAGES, grammar_target
 
-GRAMMARS: dict[str, str] = {
-    "python": "tree_sitter_python:language",
-    "javascript": "tree_sitter_javascript:language",
-    "java": "tree_sitter_java:language",
-    "cpp": "tree_sitter_cpp:language",
-}
-ALIASES = {"py": "python", "js": "javascript", "c++": "cpp", "cxx": "cpp"}
-EXTENSIONS = {".py": "python", ".js": "javascript", ".mjs": "javascript", ".java": "java",
-              ".cpp": "cpp", ".cc": "cpp", ".hpp": "cpp", ".h": "cpp"}
+# From the language registry (codetune/languages.py); register_grammar adds more.
+GRAMMARS: dict[str, str] = {name: grammar_target(name) for name in LANGUAGES
+                            if grammar_target(name)}
+ALIASES = {alias: lang.name for lang in LANGUAGES.values() for alias in lang.aliases}
+EXTENSIONS = {**{lang.extension: lang.name for lang in LANGUAGES.values()},
+              ".mjs": "javascript", ".cc": "cpp", ".hpp": "cpp", ".h": "cpp"}
 
 
 def register_grammar(name: str, target: str) -> None:

@@ -21,7 +21,7 @@ class SFTSourceConfig:
         "help": "Source name in the report and for mixture.max_per_source (default: kind)."})
     paths: list[str] = field(default_factory=list, metadata={
         "help": "Files, folders or globs; code_units with none reads the interpreter's stdlib; "
-                "mbpp with none reads mbpp.jsonl from the shared data dir."})
+                "mbpp with none reads mbpp.jsonl through codetune.benchmark_data."})
     language: str = field(default="python", metadata={
         "help": "Language of code_units/problems (a registered tree-sitter grammar)."})
     task_ids: str = field(default="601-974", metadata={

@@ -38,12 +38,10 @@ def parse_id_ranges(spec: str) -> set[int]:
 
 
 def resolve_path(path: str) -> str:
-    """``path`` as given if it exists, else relative to the repository root (shipped data)."""
-    from codetune.paths import REPO_ROOT
+    """``path`` as given if it exists, else the shipped file (``datasets_recipes/...``)."""
+    from codetune.paths import resolve_recipe
 
-    if Path(path).exists() or not (REPO_ROOT / path).exists():
-        return path
-    return str(REPO_ROOT / path)
+    return str(resolve_recipe(path))
 
 
 def _files(cfg: SFTSourceConfig) -> list[Path]:
@@ -182,9 +180,9 @@ def problems(cfg: SFTSourceConfig) -> Iterator[dict]:
 
 def mbpp(cfg: SFTSourceConfig) -> Iterator[dict]:
     """MBPP problems (default: the train split, task ids 601-974, from the shared data dir)."""
-    from codetune.paths import shared_data_dir
+    from codetune.benchmark_data import benchmark_file
 
-    paths = cfg.paths or [str(shared_data_dir() / "mbpp.jsonl")]
+    paths = cfg.paths or [str(benchmark_file("mbpp.jsonl"))]
     yield from problems(dataclasses.replace(cfg, paths=paths, kind="mbpp"))
 
 

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable
 
 from codetune.console import log, progress
+from codetune.problems.model import Problem, job_for
 from codetune.sandbox.types import ExecutionJob, ExecutionResult
 
 MAX_FAILURE_CHARS = 600
@@ -19,9 +20,11 @@ def job_key(code: str, item: dict) -> str:
 
 
 def make_job(key: str, code: str, item: dict, timeout_s: float) -> ExecutionJob:
-    return ExecutionJob(id=key, code=code, tests=item.get("tests") or [],
-                        entry_point=item.get("entry_point"), setup=item.get("setup", "") or "",
-                        timeout_s=timeout_s, language=item.get("language", "python"))
+    """``codetune.problems.job_for``'s rule, as evaluation and rewards judge (setup after the
+    candidate, as MBPP's harness runs it)."""
+    problem = Problem(id=key, tests=item.get("tests") or [], entry_point=item.get("entry_point"),
+                      setup=item.get("setup", "") or "", language=item.get("language", "python"))
+    return job_for(problem, code, key, timeout_s)
 
 
 def run_jobs(pool, jobs: Iterable[ExecutionJob], batch_size: int = 64,

@@ -22,6 +22,11 @@ def resolve_deepspeed(spec: str | None) -> str | None:
     """Path of the config for ``zero2``/``zero3`` or a user JSON file; ``None`` when unset."""
     if not spec:
         return None
+    import importlib.util
+
+    if importlib.util.find_spec("deepspeed") is None:
+        raise CodetuneError(f"--deepspeed {spec}: DeepSpeed is not installed; pip install "
+                            "'codetune[deepspeed]'")
     if spec in SHIPPED:
         path = SHIPPED[spec]
     else:

@@ -58,13 +58,13 @@ def _mean_pass_at_k(counts, ks):
 
 def _execute(predictions, references, ks, timeout):
     from codetune.eval.execution import sandbox_pool
-    from codetune.sandbox.types import ExecutionJob
+    from codetune.problems import Problem, job_for
 
     jobs = []
     for task_id, (candidates, test) in enumerate(zip(predictions, references, strict=True)):
+        problem = Problem(id=str(task_id), tests=test)  # code_eval: a test program per task
         for cid, candidate in enumerate(candidates):
-            jobs.append(ExecutionJob(id=f"{task_id}#{cid}", code=candidate, tests=test,
-                                     timeout_s=timeout))
+            jobs.append(job_for(problem, candidate, f"{task_id}#{cid}", timeout))
     with sandbox_pool() as pool:
         verdicts = pool.run_many(jobs)
     results = {}

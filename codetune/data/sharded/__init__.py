@@ -1,0 +1,1 @@
+"""The pretraining build as datatrove pipelines (``executor: local | slurm | ray``)."""
