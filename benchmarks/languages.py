@@ -14,6 +14,7 @@ programs, measured in the same run. Writes benchmarks/results/languages.{md,json
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -109,6 +110,64 @@ def _fill(cmd: list[str], values: dict) -> list[str]:
     return [re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], a) for a in cmd]
 
 
+def measure(pool, folder: str, tasks_limit: int) -> dict:
+    """One language's agreement counts, its canonical failures and its throughput."""
+    tasks = load_tasks(f"humaneval-x-{folder}", {"limit": tasks_limit or None})
+    lang = tasks[0].language
+    labelled = jobs_for(lang, tasks)
+    started = time.monotonic()
+    results = pool.run_many([job for _, job in labelled])
+    pool_rate = len(results) / (time.monotonic() - started)
+    pairs = list(zip(labelled, results, strict=True))
+    canon = [(j, r) for (kind, j), r in pairs if kind == "canonical"]
+    bare = bare_rate(lang, [j for j, _ in canon])
+    pool_canon = None
+    if bare is not None:  # the same canonical programs through the pool, timed alone
+        started = time.monotonic()
+        pool.run_many([j for j, _ in canon])
+        pool_canon = len(canon) / (time.monotonic() - started)
+    row = {k: {"total": sum(kind == k for (kind, _), _ in pairs),
+               "passed": sum(r.passed for (kind, _), r in pairs if kind == k)}
+           for k in ("canonical", "mutant", "exit_first")}
+    row["sandbox_errors"] = sum(r.status == "sandbox_error" for r in results)
+    row["canonical_failures"] = [{"task": j.id, "status": r.status, "reason": r.reason[:200]}
+                                 for j, r in canon if not r.passed]
+    row["mutants_passing"] = [j.id for (kind, j), r in pairs if kind == "mutant" and r.passed]
+    row["pool_programs_per_s"] = round(pool_rate, 3)
+    row["pool_canonical_per_s"] = round(pool_canon, 3) if pool_canon else None
+    row["bare_canonical_per_s"] = round(bare, 3) if bare else None
+    row["tasks"] = len(tasks)
+    return {"language": lang, **row}
+
+
+def render(rows: dict) -> str:
+    lines = ["# HumanEval-X in the sandbox: agreement and throughput", "",
+             f"Machine: {platform.machine()}, {os.cpu_count()} cores, shared with other jobs. "
+             "Rerun: `.venv/bin/python benchmarks/languages.py --tasks N --languages ...` "
+             "(languages rerun separately are merged into this file).", "",
+             "| language | tasks | canonical pass | mutants failing | exit(0)-first failing "
+             "| pool programs/s (all variants) | pool canonical/s | bare host canonical/s "
+             "| pool / bare |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    failures = []
+    for row in rows.values():
+        c, m, e = row["canonical"], row["mutant"], row["exit_first"]
+        bare, canon = row["bare_canonical_per_s"], row["pool_canonical_per_s"]
+        ratio = f"{canon / bare:.2f}x" if bare and canon else "n/a (no host toolchain)"
+        lines.append(f"| {row['language']} | {row['tasks']} | {c['passed']}/{c['total']} | "
+                     f"{m['total'] - m['passed']}/{m['total']} | "
+                     f"{e['total'] - e['passed']}/{e['total']} | {row['pool_programs_per_s']} "
+                     f"| {canon or 'n/a'} | {bare or 'n/a'} | {ratio} |")
+        failures += [f"- {row['language']} {f['task']}: {f['status']}: "
+                     f"{f['reason'][:160].replace(chr(10), ' ')}"
+                     for f in row["canonical_failures"]]
+        if row["mutants_passing"]:
+            passing = ", ".join(row["mutants_passing"])
+            failures.append(f"- {row['language']}: mutants that still pass their tests "
+                            f"(equivalent or untested changes): {passing}")
+    return "\n".join([*lines, "", "Canonical solutions that fail as published, and mutants "
+                       "that pass:", "", *(failures or ["none"])]) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=0, help="first N tasks per language (0: all)")
@@ -116,57 +175,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault("CODETUNE_DATA_DIR", str(ROOT.parent / "shared" / "data"))
-    rows, report = {}, ["# HumanEval-X in the sandbox: agreement and throughput", "",
-                        f"Machine: {platform.processor() or platform.machine()}, "
-                        f"{os.cpu_count()} cores. Rerun: `.venv/bin/python benchmarks/"
-                        f"languages.py --tasks {args.tasks} --languages {args.languages}`", "",
-                        "| language | canonical pass | mutants failing | exit(0)-first failing "
-                        "| pool programs/s | bare host programs/s | ratio |",
-                        "| --- | --- | --- | --- | --- | --- | --- |"]
-    failures_md = []
+    out = ROOT / "benchmarks" / "results"
+    previous = out / "languages.json"
+    rows = json.loads(previous.read_text())["languages"] if previous.exists() else {}
     with SandboxPool(SandboxConfig(workers=args.workers)) as pool:
         for folder in args.languages.split(","):
-            tasks = load_tasks(f"humaneval-x-{folder}", {"limit": args.tasks or None})
-            lang = tasks[0].language
-            labelled = jobs_for(lang, tasks)
-            started = time.monotonic()
-            results = pool.run_many([job for _, job in labelled])
-            pool_rate = len(results) / (time.monotonic() - started)
-            pairs = list(zip(labelled, results, strict=True))
-            canon = [(j, r) for (kind, j), r in pairs if kind == "canonical"]
-            bare = bare_rate(lang, [j for j, _ in canon])
-            pool_canon = None
-            if bare is not None:  # the same canonical programs through the pool, timed alone
-                started = time.monotonic()
-                pool.run_many([j for j, _ in canon])
-                pool_canon = len(canon) / (time.monotonic() - started)
-            by_kind = {k: [r for (kind, _), r in pairs if kind == k]
-                       for k in ("canonical", "mutant", "exit_first")}
-            row = {k: {"total": len(v), "passed": sum(r.passed for r in v)}
-                   for k, v in by_kind.items()}
-            row["canonical_failures"] = [{"task": j.id, "status": r.status,
-                                          "reason": r.reason[:200]}
-                                         for j, r in canon if not r.passed]
-            row["mutants_passing"] = [j.id for (kind, j), r in pairs
-                                      if kind == "mutant" and r.passed]
-            row["pool_programs_per_s"] = round(pool_rate, 2)
-            row["pool_canonical_per_s"] = round(pool_canon, 2) if pool_canon else None
-            row["bare_canonical_per_s"] = round(bare, 2) if bare else None
-            rows[lang] = row
-            c, m, e = row["canonical"], row["mutant"], row["exit_first"]
-            ratio = f"{pool_canon / bare:.2f}x" if bare and pool_canon else "n/a"
-            report.append(f"| {lang} | {c['passed']}/{c['total']} | "
-                          f"{m['total'] - m['passed']}/{m['total']} | "
-                          f"{e['total'] - e['passed']}/{e['total']} | "
-                          f"{pool_canon or pool_rate:.2f} | {bare or 0:.2f} | {ratio} |")
-            for f in row["canonical_failures"]:
-                failures_md.append(f"- {lang} {f['task']}: {f['status']}: "
-                                   f"{f['reason'][:160].replace(chr(10), ' ')}")
-            print(report[-1], flush=True)
-    report += ["", "Canonical solutions that fail as published:", "", *(failures_md or ["none"])]
-    out = ROOT / "benchmarks" / "results"
-    atomic_write_json(out / "languages.json", {"args": vars(args), "languages": rows})
-    atomic_write_text(out / "languages.md", "\n".join(report) + "\n")
+            rows[folder] = measure(pool, folder, args.tasks)
+            print(json.dumps({folder: {k: rows[folder][k] for k in (
+                "canonical", "mutant", "exit_first", "sandbox_errors")}}), flush=True)
+            atomic_write_json(out / "languages.json", {"languages": rows})
+            atomic_write_text(out / "languages.md", render(rows))
 
 
 if __name__ == "__main__":

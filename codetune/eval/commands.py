@@ -13,7 +13,8 @@ Opt = typer.Option
 
 
 def _print_summary(summary: dict) -> None:
-    keys = ("label", "benchmark", "pass_at_k", "pass_at_k_not_computed", "tasks_evaluated",
+    keys = ("label", "benchmark", "pass_at_k", "base_pass_at_k", "plus_pass_at_k",
+            "pass_at_k_not_computed", "tasks_evaluated",
             "samples", "samples_skipped", "status_counts", "finish_reasons",
             "truncated_tails_dropped", "codebleu", "execution", "generation")
     print(json.dumps({k: summary[k] for k in keys if k in summary}, indent=2))
@@ -27,7 +28,8 @@ def _benchmark_values(benchmark: str | None, tasks: str | None) -> dict:
 
 def eval_run(
     model: Annotated[str | None, Opt(help="Model dir (or LoRA adapter dir).")] = None,
-    benchmark: Annotated[str | None, Opt(help="humaneval, mbpp, jsonl or module:function.")] = None,
+    benchmark: Annotated[str | None, Opt(
+        help="humaneval(+), mbpp(+), jsonl or module:function.")] = None,
     tasks: Annotated[str | None, Opt(help="Your task JSONL (benchmark jsonl).")] = None,
     n: Annotated[int | None, Opt(help="Samples per task (1 = greedy).")] = None,
     k: Annotated[str | None, Opt(help="pass@k values, e.g. 1,10.")] = None,
@@ -35,6 +37,8 @@ def eval_run(
     top_p: Annotated[float | None, Opt(help="Nucleus sampling mass.")] = None,
     max_new_tokens: Annotated[int | None, Opt(help="Tokens generated per sample.")] = None,
     batch_size: Annotated[int | None, Opt(help="Sequences per generate() call.")] = None,
+    backend: Annotated[str | None, Opt(
+        help="hf (transformers, on the GPU when there is one) or vllm (the vllm extra).")] = None,
     prompt_format: Annotated[str | None, Opt(help="base (continue) or chat (template).")] = None,
     limit: Annotated[int | None, Opt(help="Only the first N tasks.")] = None,
     output_dir: Annotated[str | None, Opt("--output-dir", "-o", help="Run dir to write.")] = None,
@@ -49,7 +53,7 @@ def eval_run(
 
     cfg = load_config(EvalConfig, config, set_, model=model, n=n, k=k, temperature=temperature,
                       top_p=top_p, max_new_tokens=max_new_tokens, batch_size=batch_size,
-                      prompt_format=prompt_format, limit=limit, output_dir=output_dir,
+                      backend=backend, prompt_format=prompt_format, limit=limit, output_dir=output_dir,
                       label=label, **_benchmark_values(benchmark, tasks))
     _print_summary(evaluate_model(cfg))
 
@@ -57,7 +61,8 @@ def eval_run(
 def eval_samples(
     samples: Annotated[str | None, Opt(
         help="JSONL: task_id + solution, completion or raw (a model's whole answer).")] = None,
-    benchmark: Annotated[str | None, Opt(help="humaneval, mbpp, jsonl or module:function.")] = None,
+    benchmark: Annotated[str | None, Opt(
+        help="humaneval(+), mbpp(+), jsonl or module:function.")] = None,
     tasks: Annotated[str | None, Opt(help="Your task JSONL (benchmark jsonl).")] = None,
     k: Annotated[str | None, Opt(help="pass@k values, e.g. 1,10,100.")] = None,
     timeout_s: Annotated[float | None, Opt("--timeout", help="Seconds per program.")] = None,

@@ -63,6 +63,9 @@ class EvalConfig:
     top_p: float = field(default=0.95, metadata={"help": "Nucleus sampling mass (n > 1)."})
     max_new_tokens: int = field(default=512, metadata={"help": "Generated tokens per sample."})
     batch_size: int = field(default=16, metadata={"help": "Sequences per generate() call."})
+    backend: str = field(default="hf", metadata={
+        "help": "hf: transformers generate() on this machine's device (bf16 GPU / fp32 CPU); "
+                "vllm: vLLM's offline engine (pip install 'codetune[vllm]', CUDA)."})
     seed: int = field(default=0, metadata={"help": "torch seed for sampling."})
     sanitize: bool = field(default=True, metadata={
         "help": "evalplus-style: keep imports + what the entry point needs; drop prints/tests."})

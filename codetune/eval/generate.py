@@ -38,13 +38,17 @@ class Generation:
 
 
 def load_model_and_tokenizer(model_dir: str | os.PathLike):
-    """The causal LM (fp32 on CPU; a LoRA adapter dir loads onto its base) and its tokenizer."""
+    """The causal LM on this process's device (fp32 on CPU, bf16 on a CUDA GPU; a LoRA adapter
+    dir loads onto its base) and its tokenizer."""
+    from codetune.models.device import place, placement
     from codetune.models.loading import load_causal_lm, load_tokenizer
 
     tokenizer = load_tokenizer(model_dir)
     tokenizer.padding_side = "left"  # decoder-only batches: pad on the left
-    model = load_causal_lm(model_dir)
+    where = placement()
+    model = place(load_causal_lm(model_dir, dtype=where.dtype), where)
     model.eval()
+    log.info("generating on %s in %s", where.device, str(where.dtype).removeprefix("torch."))
     return model, tokenizer
 
 
@@ -145,6 +149,7 @@ def _generate_batch(model, tokenizer, enc, stops, settings: GenerationSettings,
 
     from codetune.models.factory import stop_token_ids
 
+    enc = {k: v.to(model.device) for k, v in enc.items()}
     prompt_len = enc["input_ids"].shape[1]
     end_ids = stop_token_ids(tokenizer)
     criteria = _StopOnSequences(tokenizer, stops, prompt_len, end_ids, bar)

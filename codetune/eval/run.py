@@ -15,7 +15,8 @@ from codetune.config import save_config, to_plain
 from codetune.console import add_log_file, log
 from codetune.errors import CodetuneError
 from codetune.eval.config import EvalConfig, SamplesEvalConfig
-from codetune.eval.execution import check_judge, execute
+from codetune.eval.evalplus import base_plus_summary, execute, write_eval_results
+from codetune.eval.execution import check_judge
 from codetune.eval.passk import parse_ks
 from codetune.eval.samples import Sample, read_samples, sample_from_output
 from codetune.eval.summary import build_summary
@@ -32,6 +33,8 @@ def _write_outputs(out: Path, config: Any, samples: list[Sample], results: list,
                    summary: dict[str, Any], write_samples: bool = True) -> None:
     if write_samples:
         write_jsonl(out / "samples.jsonl", (s.row() for s in samples))
+    if summary.get("plus_pass_at_k") is not None:  # evalplus' own result file too
+        write_eval_results(out / "eval_results.json", results, samples)
     write_jsonl(out / "results.jsonl", (r.row() for r in results))
     atomic_write_json(out / "summary.json", summary)
     save_config(config, out)
@@ -60,6 +63,7 @@ def evaluate_samples(config: SamplesEvalConfig, pool=None,
     results, seconds = execute(read.samples, by_id, config.timeout_s, pool, config.sandbox)
     summary = build_summary(config.benchmark, tasks, read.samples, results, ks, seconds,
                             skipped=dict(read.skipped), with_codebleu=config.codebleu)
+    summary.update(base_plus_summary(results, ks))
     summary.update(label=config.label or Path(config.samples).stem, source=str(config.samples),
                    config=to_plain(config))
     _write_outputs(out, config, read.samples, results, summary, write_samples=False)
@@ -77,7 +81,13 @@ def generate_samples(config: EvalConfig, tasks: list[Task]) -> list[Sample]:
     )
 
     mode = PROMPT_FORMATS[config.prompt_format]
-    model, tokenizer = load_model_and_tokenizer(config.model)
+    if config.backend == "vllm":
+        from codetune.eval.vllm_backend import load_vllm
+        from codetune.models.loading import load_tokenizer
+
+        model, tokenizer = load_vllm(config.model, config.seed), load_tokenizer(config.model)
+    else:
+        model, tokenizer = load_model_and_tokenizer(config.model)
     chat = mode == "chat"
     prompts = [render_prompt(tokenizer, (t.chat_prompt or t.prompt) if chat else t.prompt, chat,
                              config.system_prompt) for t in tasks]
@@ -86,7 +96,12 @@ def generate_samples(config: EvalConfig, tasks: list[Task]) -> list[Sample]:
                                   max_new_tokens=config.max_new_tokens,
                                   batch_size=config.batch_size, seed=config.seed,
                                   add_special_tokens=not chat)
-    outputs = generate_with_info(model, tokenizer, prompts, stops, settings)
+    if config.backend == "vllm":
+        from codetune.eval.vllm_backend import generate_vllm
+
+        outputs = generate_vllm(model, tokenizer, prompts, stops, settings)
+    else:
+        outputs = generate_with_info(model, tokenizer, prompts, stops, settings)
     samples = []
     for task, gens in zip(tasks, outputs, strict=True):
         for cid, gen in enumerate(gens):
@@ -102,6 +117,9 @@ def _check_config(config: EvalConfig) -> list[int]:
         raise CodetuneError(f"prompt_format {config.prompt_format!r}: use base or chat")
     if config.n < 1:
         raise CodetuneError(f"n must be >= 1, got {config.n}")
+    from codetune.eval.vllm_backend import check_backend
+
+    check_backend(config.backend)  # before loading tasks or checking the judge
     ks = parse_ks(config.k)
     too_big = [k for k in ks if k > config.n]
     if too_big:
@@ -135,6 +153,7 @@ def evaluate_model(config: EvalConfig, pool=None, tasks: list[Task] | None = Non
                             f"--source raw -o {out}") from None
     summary = build_summary(config.benchmark, tasks, samples, results, ks, seconds,
                             with_codebleu=config.codebleu)
+    summary.update(base_plus_summary(results, ks))
     tokens = sum(s.new_tokens or 0 for s in samples)
     summary.update(label=config.label or Path(config.model).name, model=str(config.model),
                    generation={"seconds": round(gen_seconds, 3), "new_tokens": tokens,

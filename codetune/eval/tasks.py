@@ -71,6 +71,7 @@ def benchmark_names() -> list[str]:
 
 def _ensure_builtins() -> None:
     import codetune.eval.benchmarks  # noqa: F401  (registers humaneval, mbpp, jsonl)
+    import codetune.eval.evalplus  # noqa: F401  (humaneval+, mbpp+)
     import codetune.eval.multilang  # noqa: F401  (multipl-e-<lang>, humaneval-x-<lang>)
 
 

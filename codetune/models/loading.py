@@ -89,12 +89,10 @@ def linear_module_names(model) -> list[str]:
 
 
 def compute_dtype():
-    """bf16 on a CUDA device that supports it, else fp32 (bf16 is 17-37x slower on these CPUs)."""
-    import torch
+    """bf16 on a CUDA device that supports it, else fp32 (see ``codetune.models.device``)."""
+    from codetune.models.device import compute_dtype as _dtype
 
-    if torch.cuda.is_available() and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    return torch.float32
+    return _dtype()
 
 
 def quantization_config():
@@ -131,18 +129,16 @@ def load_causal_lm(path: str | os.PathLike, quantize: bool = False, dtype=None,
         kwargs["attn_implementation"] = attn_implementation
     if quantize:
         kwargs["quantization_config"] = quantization_config()
-        kwargs["device_map"] = {"": 0} if _cuda() else {"": "cpu"}
+        from codetune.models.device import placement
+
+        where = placement()  # this rank's GPU under accelerate launch
+        kwargs["device_map"] = {"": int(where.device.split(":")[1])} if where.is_cuda else {
+            "": "cpu"}
     try:
         return AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except (OSError, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CodetuneError(f"{path}: cannot load a causal LM ({first})") from None
-
-
-def _cuda() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
 
 
 def lora_config(model, lora: LoraSettings):

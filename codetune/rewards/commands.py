@@ -18,6 +18,9 @@ def rm(model: Annotated[StrOpt, typer.Option(help="Base model (usually the SFT m
            help="Tasks to mine on: mbpp or a JSONL/dataset dir with prompt + tests.")] = None,
        pairs: Annotated[StrOpt, typer.Option(help="Train on these pairs (skip mining).")] = None,
        output_dir: OutOpt = None,
+       deepspeed: Annotated[StrOpt, typer.Option(
+           "--deepspeed", help="zero2, zero3 or a DeepSpeed JSON file (accelerate launch).")
+                            ] = None,
        mine_only: Annotated[bool, typer.Option("--mine-only", help="Write pairs.jsonl and stop.")
                             ] = False,
        config: ConfigOpt = None, set_: SetOpt = None) -> None:
@@ -28,7 +31,8 @@ def rm(model: Annotated[StrOpt, typer.Option(help="Base model (usually the SFT m
     from codetune.rewards.rm import RMConfig
 
     sets = list(set_ or []) + ([f"mine.tasks.source={tasks}"] if tasks else [])
-    cfg = load_config(RMConfig, config, sets, model=model, pairs=pairs, output_dir=output_dir)
+    cfg = load_config(RMConfig, config, sets, model=model, pairs=pairs, output_dir=output_dir,
+                      deepspeed=deepspeed)
     if mine_only:
         from codetune.rewards.mining import mine_pairs
 

@@ -16,17 +16,21 @@ from codetune.rewards.registry import RewardFunc, register_reward
 
 @cache
 def load_reward_model(path: str):
-    """(model, tokenizer) in eval mode; cached per path so every call reuses one copy."""
+    """(model, tokenizer) in eval mode on this process's device (fp32 on CPU, bf16 on a CUDA
+    GPU); cached per path so every call reuses one copy."""
     from transformers import AutoModelForSequenceClassification
 
+    from codetune.models.device import place, placement
     from codetune.models.loading import check_model_path, load_tokenizer
 
     path = check_model_path(path, "reward model")
     tokenizer = load_tokenizer(path)
-    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
+    where = placement()
+    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1,
+                                                               dtype=where.dtype)
     if model.config.pad_token_id is None:
         model.config.pad_token_id = tokenizer.pad_token_id
-    return model.eval(), tokenizer
+    return place(model, where).eval(), tokenizer
 
 
 def rm_text(prompt: Any, completion: Any, tokenizer: Any) -> str:

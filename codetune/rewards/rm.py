@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codetune.artifacts import atomic_dir, atomic_write_json, final_model_dir, read_jsonl
+from codetune.artifacts import atomic_write_json, final_model_dir, read_jsonl
 from codetune.config import save_config
 from codetune.console import add_log_file, log
 from codetune.errors import CodetuneError
@@ -38,6 +38,8 @@ class RMConfig:
     batch_size: int = field(default=8, metadata={"help": "pairs per step."})
     max_length: int = field(default=512, metadata={"help": "tokens of prompt + completion."})
     seed: int = field(default=0, metadata={"help": "split and training seed."})
+    deepspeed: str | None = field(default=None, metadata={
+        "help": "zero2, zero3 or a DeepSpeed JSON file (multi-GPU: accelerate launch)."})
 
 
 def split_by_task(pairs: list[dict], fraction: float, seed: int) -> tuple[list[dict], list[dict]]:
@@ -73,6 +75,20 @@ def _load_pairs(cfg: RMConfig, out: Path, pool: Any) -> list[dict]:
         return list(read_jsonl(cfg.pairs))
     if not cfg.mine.model:
         cfg.mine.model = cfg.model
+    import os
+
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # accelerate launch: rank 0 mines once
+        from accelerate import PartialState
+
+        state = PartialState()
+        with state.main_process_first():
+            if state.is_main_process:
+                _mine(cfg, out, pool)
+        return list(read_jsonl(out / "pairs.jsonl"))
+    return _mine(cfg, out, pool)
+
+
+def _mine(cfg: RMConfig, out: Path, pool: Any) -> list[dict]:
     from codetune.rewards.pool import close_shared_pool
 
     try:
@@ -87,7 +103,7 @@ def train_reward_model(cfg: RMConfig, pool: Any = None) -> dict[str, Any]:
     from trl import RewardConfig, RewardTrainer
 
     from codetune.models.loading import check_model_path, load_tokenizer
-    from codetune.rl.common import device_args
+    from codetune.rl.common import deepspeed_config, device_args, save_final
 
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -102,12 +118,16 @@ def train_reward_model(cfg: RMConfig, pool: Any = None) -> dict[str, Any]:
     tokenizer = load_tokenizer(base)
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)
     model.config.pad_token_id = tokenizer.pad_token_id
+    from codetune.models.device import place
+
+    model = place(model)  # fp32 master weights on this rank's device
     before = pair_accuracy(model.eval(), tokenizer, held, cfg.max_length)
     args = RewardConfig(output_dir=str(out / "checkpoints"), num_train_epochs=cfg.epochs,
                         max_steps=cfg.max_steps, learning_rate=cfg.learning_rate,
                         per_device_train_batch_size=cfg.batch_size, max_length=cfg.max_length,
                         seed=cfg.seed, report_to="none", logging_steps=1, save_strategy="no",
-                        gradient_checkpointing=False, disable_tqdm=True, **device_args())
+                        gradient_checkpointing=False, disable_tqdm=True,
+                        deepspeed=deepspeed_config(cfg.deepspeed), **device_args())
     trainer = RewardTrainer(model=model, args=args, train_dataset=_as_dataset(train),
                             processing_class=tokenizer)
     result = trainer.train()
@@ -118,15 +138,14 @@ def train_reward_model(cfg: RMConfig, pool: Any = None) -> dict[str, Any]:
         subset = [p for p in held if f"{p['chosen_source']}>{p['rejected_source']}" == kind]
         by_source[kind] = {"pairs": len(subset), "accuracy": pair_accuracy(
             trainer.model, tokenizer, subset, cfg.max_length)}
-    with atomic_dir(final_model_dir(out)) as tmp:
-        trainer.save_model(str(tmp))
-        tokenizer.save_pretrained(str(tmp))
+    save_final(trainer, tokenizer, out)  # every rank saves, rank 0 renames into place
     metrics = {"pairs": len(pairs), "train_pairs": len(train), "heldout_pairs": len(held),
                "heldout_tasks": len({str(p["task_id"]) for p in held}),
                "heldout_accuracy": after, "heldout_accuracy_before_training": before,
                "heldout_accuracy_by_source": by_source,
                "train_loss": result.training_loss, "model": str(final_model_dir(out))}
-    atomic_write_json(out / "metrics.json", metrics)
+    if trainer.is_world_process_zero():
+        atomic_write_json(out / "metrics.json", metrics)
     log.info("reward model: held-out pair accuracy %.3f (untrained head %.3f) on %d pairs",
              after, before, len(held))
     return metrics

@@ -22,6 +22,9 @@ def rl(model: Annotated[str | None, typer.Option(help="Policy: SFT model dir or 
        method: Annotated[str | None, typer.Option(help="full, lora or qlora.")] = None,
        max_steps: Annotated[int | None, typer.Option(help="Optimizer steps.")] = None,
        resume: Annotated[bool, typer.Option("--resume", help="From the last checkpoint.")] = False,
+       deepspeed: Annotated[str | None, typer.Option(
+           "--deepspeed", help="zero2, zero3 or a DeepSpeed JSON file (accelerate launch).")
+                            ] = None,
        show_config: Annotated[bool, typer.Option(help="Print the resolved config and exit.")
                               ] = False,
        config: ConfigOpt = None, set_: SetOpt = None) -> None:
@@ -34,7 +37,7 @@ def rl(model: Annotated[str | None, typer.Option(help="Policy: SFT model dir or 
     sets = list(set_ or []) + ([f"tasks.source={tasks}"] if tasks else [])
     cfg = load_config(RLConfig, config, sets, model=model, algo=algo, pairs=pairs,
                       output_dir=output_dir, method=method, max_steps=max_steps,
-                      resume=resume or None)
+                      resume=resume or None, deepspeed=deepspeed)
     if show_config:
         print(yaml.safe_dump(to_plain(cfg), sort_keys=False))
         return

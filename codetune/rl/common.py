@@ -19,11 +19,20 @@ METRICS_FILE = "metrics.jsonl"
 
 def device_args() -> dict[str, Any]:
     """fp32 on CPU (bf16 autocast is 17-37x slower there); bf16 on a CUDA GPU that has it."""
-    import torch
+    from codetune.models.device import trainer_flags
 
-    if torch.cuda.is_available():
-        return {"bf16": torch.cuda.is_bf16_supported(), "use_cpu": False}
-    return {"bf16": False, "use_cpu": True}
+    return trainer_flags()
+
+
+def deepspeed_config(spec: str | None) -> str | None:
+    """The ZeRO config path (shipped zero2/zero3 or a file); a one-process world when no
+    launcher set one up (as ``codetune sft --deepspeed`` does)."""
+    from codetune.train.deepspeed import resolve_deepspeed, single_process_env
+
+    path = resolve_deepspeed(spec)
+    if path:
+        single_process_env()
+    return path
 
 
 def load_policy(cfg: RLConfig):
@@ -47,7 +56,7 @@ class MetricsLogger(TrainerCallback):
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None,
                **kwargs: Any) -> None:
-        if not logs:
+        if not logs or not state.is_world_process_zero:  # one writer under accelerate launch
             return
         row = {"step": state.global_step, **{k: v for k, v in logs.items()
                                               if isinstance(v, int | float | str)}}
@@ -85,11 +94,23 @@ def read_metrics(output_dir: str | Path) -> list[dict]:
 
 
 def save_final(trainer: Any, tokenizer: Any, out: Path) -> Path:
-    """Save the trained policy (adapter for LoRA) and tokenizer to ``<out>/final``."""
-    from codetune.artifacts import atomic_dir
+    """Save the trained policy (adapter for LoRA) and tokenizer to ``<out>/final``.
 
-    final = final_model_dir(out)
-    with atomic_dir(final) as tmp:
-        trainer.save_model(str(tmp))
+    Every rank calls ``save_model`` (ZeRO-3 gathers its shards) into one temp folder that rank 0
+    renames into place, so several processes never race on ``final``.
+    """
+    import os
+    import shutil
+
+    final, tmp = final_model_dir(out), Path(out) / ".final-tmp"
+    main = trainer.is_world_process_zero()
+    if main:
+        shutil.rmtree(tmp, ignore_errors=True)
+    trainer.accelerator.wait_for_everyone()
+    trainer.save_model(str(tmp))
+    if main:
         tokenizer.save_pretrained(str(tmp))
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+    trainer.accelerator.wait_for_everyone()
     return final

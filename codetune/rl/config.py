@@ -61,8 +61,13 @@ class RLConfig:
     seed: int = field(default=0, metadata={"help": "random seed."})
     resume: bool = field(default=False, metadata={
         "help": "continue from the last checkpoint in output_dir."})
-    use_vllm: bool = field(default=False, metadata={"help": "generate with vLLM (GPU only)."})
-    vllm_mode: str = field(default="colocate", metadata={"help": "vLLM: colocate or server."})
+    use_vllm: bool = field(default=False, metadata={
+        "help": "rollouts with vLLM (TRL use_vllm; the vllm extra and a CUDA GPU)."})
+    vllm_mode: str = field(default="colocate", metadata={
+        "help": "TRL vllm_mode: colocate (in the trainer's processes) or server (trl "
+                "vllm-serve on other GPUs)."})
+    deepspeed: str | None = field(default=None, metadata={
+        "help": "zero2, zero3 or a DeepSpeed JSON file (multi-GPU: accelerate launch)."})
     sandbox: SandboxConfig = field(default_factory=SandboxConfig, metadata={
         "help": "the execution reward's sandbox pool (docs/sandbox.md)."})
     trl: dict = field(default_factory=dict, metadata={
@@ -81,6 +86,14 @@ def check_config(cfg: RLConfig) -> None:
         raise CodetuneError("num_generations must be >= 2 (group baselines need two samples)")
     if cfg.scale_rewards not in ("group", "batch", "none"):
         raise CodetuneError(f"scale_rewards {cfg.scale_rewards!r}: use group, batch or none")
+    if cfg.use_vllm:
+        import importlib.util
+
+        if cfg.vllm_mode not in ("colocate", "server"):
+            raise CodetuneError(f"vllm_mode {cfg.vllm_mode!r}: use colocate or server")
+        if importlib.util.find_spec("vllm") is None:
+            raise CodetuneError("use_vllm=true needs vLLM, which is not installed: pip install "
+                                "'codetune[vllm]' (on a CUDA machine), or set use_vllm=false")
     if cfg.trl:
         cfg.trl = trl_keys(cfg.algo, cfg.trl)
 

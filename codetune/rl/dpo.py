@@ -17,6 +17,7 @@ from codetune.errors import CodetuneError
 from codetune.rl.common import (
     METRICS_FILE,
     MetricsLogger,
+    deepspeed_config,
     device_args,
     load_policy,
     read_metrics,
@@ -58,7 +59,7 @@ def run_dpo(cfg: RLConfig) -> dict[str, Any]:
                      save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit,
                      logging_steps=cfg.logging_steps, seed=cfg.seed, report_to="none",
                      gradient_checkpointing=False, disable_tqdm=True,
-                     **device_args(), **cfg.trl)
+                     deepspeed=deepspeed_config(cfg.deepspeed), **device_args(), **cfg.trl)
     trainer = DPOTrainer(model=model, args=args, train_dataset=dataset,
                          processing_class=tokenizer,
                          callbacks=[MetricsLogger(out / METRICS_FILE)])
@@ -69,6 +70,7 @@ def run_dpo(cfg: RLConfig) -> dict[str, Any]:
                "train_loss": result.training_loss, "final_model": str(final),
                "first": rows[0] if rows else {}, "last": rows[-1] if rows else {},
                "config": to_plain(cfg)}
-    atomic_write_json(out / "summary.json", summary)
+    if trainer.is_world_process_zero():
+        atomic_write_json(out / "summary.json", summary)
     log.info("dpo done: %d steps, model in %s", summary["steps"], final)
     return summary

@@ -19,6 +19,7 @@ from codetune.rl.common import (
     METRICS_FILE,
     MetricsLogger,
     check_config,
+    deepspeed_config,
     device_args,
     load_policy,
     read_metrics,
@@ -41,7 +42,7 @@ def trainer_args(cfg: RLConfig, weights: list[float]) -> dict[str, Any]:
         logging_steps=cfg.logging_steps, seed=cfg.seed, reward_weights=weights,
         report_to="none", gradient_checkpointing=False, use_vllm=cfg.use_vllm,
         vllm_mode=cfg.vllm_mode, dataloader_num_workers=0, disable_tqdm=True,
-        **device_args())
+        deepspeed=deepspeed_config(cfg.deepspeed), **device_args())
     if cfg.algo == "grpo":
         args["scale_rewards"] = cfg.scale_rewards
     args.update(cfg.trl)
@@ -104,6 +105,7 @@ def run_grpo(cfg: RLConfig, pool: Any = None) -> dict[str, Any]:
                "train_loss": result.training_loss, "final_model": str(final),
                "first": rows[0] if rows else {}, "last": rows[-1] if rows else {},
                "timing_mean_s": timer.summary(), "config": to_plain(cfg)}
-    atomic_write_json(out / "summary.json", summary)
+    if trainer.is_world_process_zero():
+        atomic_write_json(out / "summary.json", summary)
     log.info("%s done: %d steps, model in %s", cfg.algo, summary["steps"], final)
     return summary

@@ -30,6 +30,14 @@ class SandboxPool:
     ``start()``/``close()``. ``run_many`` keeps every runner busy and returns results in order.
     """
 
+    def __new__(cls, config: SandboxConfig | None = None, **overrides):
+        backend = overrides.get("backend", config.backend if config is not None else "docker")
+        if cls is SandboxPool and backend == "remote":  # the same interface over HTTP hosts
+            from codetune.sandbox.remote import RemotePool
+
+            return RemotePool(config, **overrides)
+        return super().__new__(cls)
+
     def __init__(self, config: SandboxConfig | None = None, **overrides):
         self.config = config or SandboxConfig()
         for key, value in overrides.items():

@@ -27,13 +27,11 @@ class TrainingInterrupted(CodetuneError):
 
 def device_defaults(bf16: bool | None) -> dict[str, Any]:
     """fp32 + ``use_cpu`` without CUDA; bf16 on CUDA when supported (and not turned off)."""
-    import torch
+    from codetune.models.device import cuda_bf16, trainer_flags
 
-    cuda = torch.cuda.is_available()
-    bf16_ok = cuda and torch.cuda.is_bf16_supported()
-    if bf16 and not bf16_ok:
+    if bf16 and not cuda_bf16():
         log.warning("bf16 requested without a bf16-capable CUDA device: training in fp32")
-    return {"use_cpu": not cuda, "bf16": bool(bf16_ok if bf16 is None else (bf16 and bf16_ok))}
+    return trainer_flags(bf16)
 
 
 def training_arguments(cls: type, settings: TrainSettings, output_dir: str | os.PathLike,

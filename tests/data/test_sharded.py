@@ -141,6 +141,7 @@ def test_ray_executor_on_a_local_ray_instance(corpus_dir, tiny_tokenizer_dir, tm
                                               local_build):
     ray = pytest.importorskip("ray")
     out = tmp_path / "out"
+    before = signal.getsignal(signal.SIGTERM)
     try:
         result = build_pretrain(load_config(PretrainRecipe, **values_for(
             corpus_dir, out, tiny_tokenizer_dir,
@@ -149,3 +150,4 @@ def test_ray_executor_on_a_local_ray_instance(corpus_dir, tiny_tokenizer_dir, tm
         ray.shutdown()
     assert drops(out) == drops(local_build.output_dir)
     assert result.report["executor"]["kind"] == "ray"
+    assert signal.getsignal(signal.SIGTERM) is before  # Ray's handler did not replace ours

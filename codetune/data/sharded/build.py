@@ -10,6 +10,7 @@ so re-running a killed build skips the finished tasks; the output folder appears
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -128,8 +129,13 @@ def check_executor(recipe: PretrainRecipe) -> None:
         import ray
 
         if not ray.is_initialized():
+            # ray.init installs its own SIGTERM/SIGINT handlers in this process; keep ours
+            # (checkpoint-on-SIGTERM in the trainers, Ctrl-C) as they were.
+            saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
             ray.init(address=ex.ray_address or None, include_dashboard=False,
                      log_to_driver=False, configure_logging=False)
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
 
 
 def run_stages(recipe: PretrainRecipe, work: Path, key: str) -> bool:

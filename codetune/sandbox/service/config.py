@@ -36,7 +36,8 @@ class ServiceConfig:
     max_batch_jobs: int = field(default=4096, metadata={
         "help": "most jobs in one batch request"})
     chunk_jobs: int = field(default=4, metadata={
-        "help": "queued jobs one runner takes at a time (pipelined; small keeps latency fair)"})
+        "help": "jobs of one request a runner takes at a time (pipelined on it; jobs of "
+                "different requests never share a chunk)"})
     drain_timeout_s: float = field(default=120.0, metadata={
         "help": "on SIGTERM: how long requests in flight may take to finish before exit"})
     idle_exit_s: float = field(default=0.0, metadata={

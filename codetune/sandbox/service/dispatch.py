@@ -1,8 +1,8 @@
 """The bounded job queue between HTTP requests and the pool: fair, pipelined, answering busy.
 
-Requests put jobs on one queue; one dispatcher thread per runner takes a few at a time and runs
-them with ``SandboxPool.run_many``, resolving each job's future as its verdict arrives
-(``on_result``), so a slow job never holds back another request's answer.
+Requests put jobs on one queue; one dispatcher thread per runner takes a few of one request's
+jobs at a time and runs them with ``SandboxPool.run_many``, resolving each job's future as its
+verdict arrives (``on_result``), so a slow job never holds back another request's answer.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class _Queued:
     job: ExecutionJob  # with an internal id, unique in this service
     original_id: str
     future: Future
+    request: int  # jobs of one request may share a runner; others' never queue behind them
     arrived: float = field(default_factory=time.monotonic)
 
 
@@ -64,7 +65,8 @@ class JobDispatcher:
             if len(self._queue) + len(jobs) > self.max_queue:
                 raise Busy(f"busy: {len(self._queue)} jobs queued, {len(jobs)} more would "
                            f"exceed max_queue {self.max_queue}; retry later")
-            items = [_Queued(replace(job, id=f"q{next(self._ids)}"), job.id, Future())
+            request = next(self._ids)
+            items = [_Queued(replace(job, id=f"q{next(self._ids)}"), job.id, Future(), request)
                      for job in jobs]
             self._queue.extend(items)
             self.metrics.queue_depth.set(len(self._queue))
@@ -85,11 +87,13 @@ class JobDispatcher:
                 if self._stopping:
                     return None
                 self._cond.wait()
-            chunk = []
-            while self._queue and len(chunk) < self.chunk_jobs:
-                item = self._queue.popleft()
-                if not item.future.cancelled():
-                    chunk.append(item)
+            # The pool queues a job behind the running one on the same runner, so a chunk only
+            # holds jobs of one request: another client's job never waits behind a slow one.
+            chunk = [self._queue.popleft()]
+            while (self._queue and len(chunk) < self.chunk_jobs
+                   and self._queue[0].request == chunk[0].request):
+                chunk.append(self._queue.popleft())
+            chunk = [item for item in chunk if not item.future.cancelled()]
             self._running += len(chunk)
             self.metrics.queue_depth.set(len(self._queue))
             self.metrics.runners_busy.set(min(self._running, self.pool.size))

@@ -159,3 +159,12 @@ def test_execution_reward_through_remote_hosts_masks_a_dead_sandbox(start_servic
         assert reward([right, wrong], tests=[tests, tests]) == [1.0, 0.5]
         host.kill()
         assert reward([right], tests=[tests]) == [None]  # a grader error, never a 0
+
+
+def test_sandbox_pool_with_backend_remote_is_a_remote_pool():
+    from codetune.sandbox import SandboxConfig, SandboxPool
+    from codetune.sandbox.remote import RemotePool
+
+    config = SandboxConfig(backend="remote", endpoints=["http://127.0.0.1:9"])
+    assert isinstance(SandboxPool(config), RemotePool)
+    assert isinstance(SandboxPool(SandboxConfig(backend="process")), SandboxPool)
