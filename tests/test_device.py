@@ -121,3 +121,15 @@ def test_rl_use_vllm_reaches_trl_and_needs_the_extra():
     if importlib.util.find_spec("vllm") is None:
         with pytest.raises(CodetuneError, match=r"codetune\[vllm\]"):
             check_config(cfg)
+
+
+def test_rl_and_rm_take_the_shipped_deepspeed_configs():
+    from codetune.rl.config import RLConfig
+    from codetune.rl.grpo import trainer_args
+    from codetune.train.deepspeed import SHIPPED
+
+    pytest.importorskip("deepspeed")
+    args = trainer_args(RLConfig(model="m", deepspeed="zero3"), [1.0, 0.1])
+    assert args["deepspeed"] == str(SHIPPED["zero3"])
+    with pytest.raises(CodetuneError, match="no such file"):
+        trainer_args(RLConfig(model="m", deepspeed="zero9.json"), [1.0])

@@ -53,7 +53,8 @@ def eval_run(
 
     cfg = load_config(EvalConfig, config, set_, model=model, n=n, k=k, temperature=temperature,
                       top_p=top_p, max_new_tokens=max_new_tokens, batch_size=batch_size,
-                      backend=backend, prompt_format=prompt_format, limit=limit, output_dir=output_dir,
+                      backend=backend, prompt_format=prompt_format, limit=limit,
+                      output_dir=output_dir,
                       label=label, **_benchmark_values(benchmark, tasks))
     _print_summary(evaluate_model(cfg))
 

@@ -25,6 +25,7 @@ import types
 
 MAX_MESSAGE = 64 * 1024 * 1024  # bytes in one framed message
 MAX_ITEMS = 1_000_000  # items taken from an iterator the candidate returned
+BIG_INT_BITS = 1 << 14  # larger ints travel as hex (tagged "x")
 _HEADER = struct.Struct(">I")
 _ITERATORS = (types.GeneratorType, map, filter, zip, enumerate, reversed,
               type(iter([])), type(iter(())), type(iter(range(0))), type(iter("")),
@@ -61,6 +62,8 @@ class Codec:
 
     def encode(self, v, depth: int = 0):
         t = type(v)
+        if t is int and v.bit_length() > BIG_INT_BITS:
+            return ["x", hex(v)]  # linear; decimal text of a huge int is quadratic (30 s+)
         if v is None or t is bool or t is int or t is float or t is str:
             return v
         if depth > 200:
@@ -83,7 +86,7 @@ class Codec:
         if isinstance(v, bool):
             return bool(v)
         if isinstance(v, int):
-            return int.__int__(v)
+            return self.encode(int.__int__(v), d)
         if isinstance(v, float):
             return float.__float__(v)
         if isinstance(v, str):
@@ -196,6 +199,7 @@ _DECODERS = {
     "s": lambda c, i: set(_seq(c, i)),
     "fs": lambda c, i: frozenset(_seq(c, i)),
     "d": _dict,
+    "x": lambda c, h: int(str(h), 16),
     "b": lambda c, h: bytes.fromhex(h),
     "ba": lambda c, h: bytearray.fromhex(h),
     "c": lambda c, re, im: complex(float(re), float(im)),

@@ -4,6 +4,8 @@ service shared by both ranks, a checkpoint, and ``--resume`` under two processes
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import time
 
@@ -38,7 +40,7 @@ def _grpo(tiny_model_dir, tasks, out, steps: int, *extra: str) -> list[str]:
 def test_two_process_grpo_shares_one_service_and_resumes(tiny_model_dir, comment_tasks,
                                                          tmp_path):
     env = {"CODETUNE_SANDBOX_SERVICE_DIR": str(tmp_path / "svc"),
-           "CODETUNE_SANDBOX_SERVICE_IDLE_S": "20"}
+           "CODETUNE_SANDBOX_SERVICE_IDLE_S": "300"}
     out = tmp_path / "grpo"
     since = time.time() - 1
     first, pids = accelerate_launch(_grpo(tiny_model_dir, comment_tasks, out, 2), tmp_path,
@@ -66,6 +68,8 @@ def test_two_process_grpo_shares_one_service_and_resumes(tiny_model_dir, comment
     assert summary["steps"] == 3
     state = json.loads((out / "checkpoint-3" / "trainer_state.json").read_text())
     assert state["global_step"] == 3
-    # the same service (still warm) judged the resumed run: no second pool
+    # the same service (still warm) judged the resumed run: no second pool, no rank's own pool
+    again_info = json.loads(next((tmp_path / "svc").glob("*/service.json")).read_text())
+    assert again_info["pid"] == info["pid"] and pid_alive(info["pid"])
     assert _created_containers(since).count(str(info["pid"])) == 2
-    assert pid_alive(info["pid"])
+    os.kill(info["pid"], signal.SIGTERM)  # the service this test started (graceful drain)

@@ -117,3 +117,11 @@ def test_the_judge_takes_no_global_outside_its_table_and_walks_no_attribute(modu
 
 def test_protocol_errors_are_not_swallowed_by_except_exception():
     assert not issubclass(codec.ProtocolError, Exception)
+
+
+def test_huge_ints_travel_as_hex_both_ways():
+    value = 7 ** 400_000  # ~1.1 million bits: decimal text would take many seconds
+    encoded = _codec(True).encode(value)
+    assert encoded[0] == "x"
+    assert _round_trip(value) == value and _round_trip(-value) == -value
+    assert type(_round_trip(value)) is int and _round_trip(2 ** 64) == 2 ** 64
