@@ -103,6 +103,9 @@ def _enc(v):
         return {"d": [[_enc(k), _enc(x)] for k, x in v.items()]}
     if t is complex:
         return {"c": [_enc(v.real), _enc(v.imag)]}
+    for base in (bool, int, float, str, dict, list, tuple, set, frozenset, complex):
+        if isinstance(v, base):  # Counter, OrderedDict, namedtuple, IntEnum ...: their
+            return _enc(base(v) if base is not dict else dict(v.items()))  # base's contents
     raise TypeError(f"cannot carry a {t.__name__} value")
 
 
