@@ -91,7 +91,11 @@ def test_eval_samples_humaneval_plus_gives_evalplus_verdicts(tmp_path):
             "humaneval", 0, row, s.get("solution") or row["prompt"] + s["completion"], truth,
             fast_check=True)
         theirs.append([got["base"][0], got["plus"][0]])
-    assert [[r["base_status"], r["plus_status"]] for r in ours] == theirs
+    def verdict(status: str) -> str:  # evalplus under fast_check reports a timeout as fail
+        return "pass" if status == "pass" else "fail"
+
+    assert [[verdict(r["base_status"]), verdict(r["plus_status"])] for r in ours] == \
+        [[verdict(b), verdict(p)] for b, p in theirs]
     assert theirs[0] == ["pass", "pass"] and theirs[1] == ["fail", "fail"]
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["base_pass_at_k"]["pass@1"] >= summary["plus_pass_at_k"]["pass@1"]
