@@ -117,6 +117,9 @@ def cache_root() -> Path:
     return Path(base) / "codetune" / "evalplus"
 
 
+GROUND_TRUTH_MEMORY_MB = 2048  # trusted reference code (evalplus runs it without a limit)
+
+
 def _spec(task: EvalplusTask) -> dict[str, Any]:
     return {"code": task.reference_program, "entry_point": task.entry_point,
             "not_none": task.dataset == "mbpp" and
@@ -148,17 +151,22 @@ def ensure_ground_truth(tasks: Sequence[EvalplusTask], pool: Any) -> None:
     jobs = [ExecutionJob(id=f"truth/{t.task_id}", code=epd.DRIVER,
                          cases=[{"input": None, "output": None}], checker="exact",
                          case_timeout_s=GROUND_TRUTH_LIMIT_S, timeout_s=GROUND_TRUTH_LIMIT_S + 5,
+                         memory_mb=GROUND_TRUTH_MEMORY_MB,
                          files={"inputs.json": base64.b64encode(
                              json.dumps(_spec(t)).encode()).decode()},
                          fetch_files=["gt.json.z"]) for t in todo]
     start = time.perf_counter()
+    failed = []
     for task, result in zip(todo, pool.run_many(jobs), strict=True):
         if not result.passed or "gt.json.z" not in result.files:
-            raise CodetuneError(f"{task.task_id}: the canonical solution did not run on its "
-                                f"inputs in the sandbox ({result.verdict}: "
-                                f"{(result.reason or result.stderr)[:200]})")
+            failed.append(f"{task.task_id} ({result.verdict}: "
+                          f"{(result.reason or result.stderr)[:160]})")
+            continue
         task.truth = json.loads(zlib.decompress(base64.b64decode(result.files["gt.json.z"])))
-        atomic_write_json(paths[task.task_id], task.truth)
+        atomic_write_json(paths[task.task_id], task.truth)  # cached even if another fails
+    if failed:
+        raise CodetuneError(f"the canonical solution did not run on its inputs in the sandbox "
+                            f"for {len(failed)} task(s): {'; '.join(failed)[:600]}")
     log.info("evalplus: expected outputs in %.1f s", time.perf_counter() - start)
 
 
