@@ -12,7 +12,7 @@ import types
 
 import launch
 import rpc
-from isolation import CANDIDATE_UID, drop_to, set_limits
+from isolation import CANDIDATE_UID, drop_to, set_limits, write_files_and_stdin
 
 CHANNEL_FD = 3
 SCRIPT = "<solution>"  # the program's file name in tracebacks
@@ -97,26 +97,12 @@ def _run_program(code: str, stdin, limits: dict, files: dict, namespace: dict) -
     """Run the code as a script (``__main__``) with ``stdin`` as its standard input; report
     ``["done", exit code, exception name]`` on the channel and exit with that code. The report
     is a claim, used only to label a failure (the runner checks signals itself)."""
-    import base64
     import io
     import linecache
     import traceback
 
     _apply_limits(limits if isinstance(limits, dict) else {})
-    for path, data in (files or {}).items():
-        folder = os.path.dirname(str(path))
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-        with open(str(path), "wb") as f:
-            f.write(base64.b64decode(data))
-    if stdin is not None:
-        fd = os.memfd_create("stdin")
-        data = str(stdin).encode()
-        while data:
-            data = data[os.write(fd, data):]
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.dup2(fd, 0)
-        os.close(fd)
+    write_files_and_stdin(files, stdin)
     sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)))
     sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False), 1 << 16),
                                   errors="backslashreplace")

@@ -8,15 +8,12 @@ ended comes from the kernel (the template's wait status), never from the program
 
 from __future__ import annotations
 
-import base64
 import os
-import resource
 
 import codec
-from isolation import set_limits
+from isolation import set_limits, write_files_and_stdin
 
 CHANNEL_FD = 3
-MB = 1024 * 1024
 
 
 def exec_program(argv, env, stdin, limits, files) -> None:
@@ -38,37 +35,10 @@ def exec_program(argv, env, stdin, limits, files) -> None:
 
 
 def _prepare(limits: dict, files, stdin) -> None:
-    memory = int(limits.get("memory_mb", 512))
-    cpu, fsize = int(limits.get("cpu_s", 10)), int(limits.get("file_size_mb", 16))
-    nofile = int(limits.get("open_files", 64))
-    if memory:
-        set_limits(memory_mb=memory, cpu_s=cpu, file_size_mb=fsize, open_files=nofile)
-    else:  # a VM with its own heap cap (JVM, V8 reserve huge address space): no RLIMIT_AS
-        for which, value in ((resource.RLIMIT_CPU, (cpu, cpu + 1)),
-                             (resource.RLIMIT_FSIZE, (fsize * MB, fsize * MB)),
-                             (resource.RLIMIT_NOFILE, (nofile, nofile)),
-                             (resource.RLIMIT_CORE, (0, 0))):
-            resource.setrlimit(which, value)
-    for path, data in (files or {}).items():
-        folder = os.path.dirname(str(path))
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-        with open(str(path), "wb") as f:
-            f.write(base64.b64decode(data))
-    _stdin(stdin)
-
-
-def _stdin(data) -> None:
-    """The case's input on fd 0 (a memfd: no pipe to keep fed); None: EOF at once."""
-    if data is None:
-        return
-    fd = os.memfd_create("stdin")
-    raw = str(data).encode()
-    while raw:
-        raw = raw[os.write(fd, raw):]
-    os.lseek(fd, 0, os.SEEK_SET)
-    os.dup2(fd, 0)
-    os.close(fd)
+    set_limits(memory_mb=int(limits.get("memory_mb", 512)), cpu_s=int(limits.get("cpu_s", 10)),
+               file_size_mb=int(limits.get("file_size_mb", 16)),
+               open_files=int(limits.get("open_files", 64)))
+    write_files_and_stdin(files, stdin)
 
 
 def _which(name: str, path: str) -> str:
