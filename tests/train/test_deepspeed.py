@@ -59,3 +59,22 @@ def test_zero2_sft_runs_in_one_cpu_process(tiny_model_dir, prompt_completion_jso
     assert (out / "checkpoint-3" / "global_step3" / "zero_pp_rank_0_mp_rank_00_optim_states.pt"
             ).exists()
     assert json.loads((out / "metrics.json").read_text())["global_step"] == 3
+
+
+def test_one_process_world_gets_a_free_port_not_a_fixed_one(monkeypatch):
+    import socket
+
+    from codetune.train.deepspeed import single_process_env
+
+    for key in ("RANK", "OMPI_COMM_WORLD_RANK", "MASTER_PORT", "MASTER_ADDR"):
+        monkeypatch.delenv(key, raising=False)
+    with socket.socket() as busy:  # another one-process run already holds a port
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        monkeypatch.setenv("MASTER_PORT", "")
+        single_process_env()
+        port = int(os.environ["MASTER_PORT"])
+        assert port != busy.getsockname()[1]
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", port))  # free: a rendezvous can listen on it
+    assert os.environ["RANK"] == "0" and os.environ["WORLD_SIZE"] == "1"

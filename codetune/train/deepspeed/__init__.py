@@ -41,13 +41,26 @@ def resolve_deepspeed(spec: str | None) -> str | None:
     return str(path)
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on now (the kernel picks it), for a one-process rendezvous."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
 def single_process_env() -> None:
-    """Without a launcher, give DeepSpeed a one-process gloo world (else it asks for mpi4py)."""
+    """Without a launcher, give DeepSpeed a one-process gloo world (else it asks for mpi4py).
+
+    The rendezvous port is a free one picked now unless ``MASTER_PORT`` is set: a fixed default
+    collides with any other one-process run on the same host (two jobs, a test suite).
+    """
     if "RANK" in os.environ or "OMPI_COMM_WORLD_RANK" in os.environ:
         return
-    os.environ.update(RANK="0", LOCAL_RANK="0", WORLD_SIZE="1",
-                      MASTER_ADDR=os.environ.get("MASTER_ADDR", "127.0.0.1"),
-                      MASTER_PORT=os.environ.get("MASTER_PORT", "29517"))
+    addr = os.environ.get("MASTER_ADDR", "127.0.0.1")
+    os.environ.update(RANK="0", LOCAL_RANK="0", WORLD_SIZE="1", MASTER_ADDR=addr,
+                      MASTER_PORT=os.environ.get("MASTER_PORT") or str(free_port(addr)))
     import torch
 
     if not torch.cuda.is_available():
