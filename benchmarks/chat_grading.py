@@ -28,16 +28,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from codetune.artifacts import atomic_write_json, atomic_write_text, write_jsonl  # noqa: E402
-from codetune.eval.assemble import defines  # noqa: E402
-from codetune.eval.config import EvalConfig, SamplesEvalConfig  # noqa: E402
-from codetune.eval.run import evaluate_model, evaluate_samples  # noqa: E402
-from codetune.eval.sanitize import (  # noqa: E402
+from codetune.code.assemble import defines  # noqa: E402
+from codetune.code.sanitize import (  # noqa: E402
     longest_parsable_prefix,
     sanitize,
     select_block,
     truncate_at_stop,
 )
-from codetune.eval.tasks import load_tasks  # noqa: E402
+from codetune.eval.benchmark_catalog import load_tasks  # noqa: E402
+from codetune.eval.config import EvalConfig, SamplesEvalConfig  # noqa: E402
+from codetune.eval.run import evaluate_model, evaluate_samples  # noqa: E402
 
 _FENCE = re.compile(r"```([A-Za-z0-9_+#.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _STAMP = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d+ INFO codetune: generating: ")

@@ -1,7 +1,7 @@
 """HumanEval+ / MBPP+ verdicts: codetune (``--benchmark humaneval+|mbpp+``) vs evalplus 0.3.1.
 
 Samples (evalplus' ``{task_id, solution}`` format): per task the canonical solution and one
-mutant (``codetune.sandbox.tasks.mutate``: the first comparison/operator flipped or an int
+mutant (``codetune.sandbox.reference_jobs.mutate``: the first comparison/operator flipped or an int
 constant + 1; the other-task's-body when nothing mutates). evalplus needs a sample for every task,
 so ``--tasks`` limits which are compared, not what evalplus runs. Both judge the same file;
 base and plus verdicts are compared sample by sample; throughput of both in the same run.
@@ -32,7 +32,7 @@ from codetune.eval import evalplus_data as epd  # noqa: E402
 from codetune.eval.config import SamplesEvalConfig  # noqa: E402
 from codetune.eval.run import evaluate_samples  # noqa: E402
 from codetune.sandbox import SandboxConfig  # noqa: E402
-from codetune.sandbox.tasks import mutate  # noqa: E402
+from codetune.sandbox.reference_jobs import mutate  # noqa: E402
 
 BENCH = {"humaneval": "humaneval+", "mbpp": "mbpp+"}
 

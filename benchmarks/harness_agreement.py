@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from codetune.artifacts import atomic_write_json, atomic_write_text, write_jsonl  # noqa: E402
 from codetune.benchmark_data import benchmark_file  # noqa: E402
+from codetune.eval.benchmark_catalog import load_tasks  # noqa: E402
 from codetune.eval.config import SamplesEvalConfig  # noqa: E402
 from codetune.eval.run import evaluate_samples  # noqa: E402
-from codetune.eval.tasks import load_tasks  # noqa: E402
 
 KS = [1, 5, 10]
 VARIANTS = ["canonical", "prints_first", "return_none", "raise", "operator_flip", "constant_plus_1",

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from codetune.artifacts import atomic_write_json, atomic_write_text  # noqa: E402
-from codetune.eval.tasks import load_tasks  # noqa: E402
+from codetune.eval.benchmark_catalog import load_tasks  # noqa: E402
 from codetune.sandbox import ExecutionJob, SandboxConfig, SandboxPool  # noqa: E402
 from codetune.sandbox.toolchains import program_payload  # noqa: E402
 

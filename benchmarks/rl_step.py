@@ -38,11 +38,11 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from codetune.config import load_config  # noqa: E402
 from codetune.rewards.combined import RewardSpec  # noqa: E402
 from codetune.rewards.execution import make_execution_reward  # noqa: E402
-from codetune.rewards.mining import reference_completion  # noqa: E402
 from codetune.rewards.mutate import mutants  # noqa: E402
 from codetune.rl.config import RLConfig  # noqa: E402
 from codetune.rl.grpo import build_trainer  # noqa: E402
-from codetune.rl.tasks import TaskSetConfig, load_task_rows  # noqa: E402
+from codetune.rl.pairs import reference_completion  # noqa: E402
+from codetune.rl.prompt_sets import TaskSetConfig, load_task_rows  # noqa: E402
 from codetune.rl.timing import StepTimer  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -54,8 +54,9 @@ def build_assets(work: Path, size: str) -> tuple[Path, Path, Path]:
     """Tokenizer + random-init policy, a seq-classification copy as RM, and a task file."""
     from transformers import AutoModelForSequenceClassification
 
-    from codetune.data.tasks.family import generate_tasks
-    from codetune.data.tokenizer import read_texts, stdlib_python_files, train_tokenizer
+    from codetune.data.pyfunc.family import generate_tasks
+    from codetune.data.source_base import read_texts, stdlib_python_files
+    from codetune.data.tokenizer import train_tokenizer
     from codetune.models import ModelInitConfig, init_model
     from codetune.models.loading import load_tokenizer
 
@@ -83,10 +84,11 @@ def executable_candidates(tasks: Path) -> dict[str, list[str]]:
 
 
 def substituting(fn, candidates: dict[str, list[str]]):
-    """``fn`` scoring executable stand-ins instead of the policy's completions."""
-    def wrapper(completions, task_id=None, **kw):
+    """``fn`` (an async reward, as TRL gets them) scoring executable stand-ins instead of the
+    policy's completions."""
+    async def wrapper(completions, task_id=None, **kw):
         swapped = [candidates[t][i % len(candidates[t])] for i, t in enumerate(task_id)]
-        return fn(swapped, task_id=task_id, **kw)
+        return await fn(swapped, task_id=task_id, **kw)
     wrapper.__name__ = fn.__name__
     return wrapper
 

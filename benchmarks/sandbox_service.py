@@ -35,7 +35,8 @@ from codetune.artifacts import (  # noqa: E402
     read_jsonl,
     write_jsonl,
 )
-from codetune.sandbox import SandboxConfig, SandboxPool, open_pool, tasks  # noqa: E402
+from codetune.sandbox import SandboxConfig, SandboxPool, open_pool  # noqa: E402
+from codetune.sandbox import reference_jobs as tasks  # noqa: E402
 from codetune.sandbox.service import run_code as rc  # noqa: E402
 from codetune.sandbox.service.launch import LocalService  # noqa: E402
 from codetune.sandbox.types import TIMEOUT, ExecutionJob  # noqa: E402

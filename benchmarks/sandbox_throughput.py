@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from codetune.artifacts import atomic_write_json, atomic_write_text
-from codetune.sandbox import bench
+from codetune.sandbox import harness_comparison as bench
 from codetune.sandbox.backends import check_docker
 from codetune.sandbox.config import SandboxConfig
 

@@ -43,7 +43,8 @@ PROFILES = {
 def build_assets(work: Path, profile: dict) -> dict[str, str]:
     """Tokenizer, random-init models and an MBPP-train prompt/completion JSONL under ``work``."""
     from codetune.benchmark_data import benchmark_file
-    from codetune.data.tokenizer import read_texts, stdlib_python_files, train_tokenizer
+    from codetune.data.source_base import read_texts, stdlib_python_files
+    from codetune.data.tokenizer import train_tokenizer
     from codetune.models import ModelInitConfig, init_model
 
     tok_dir = work / "tokenizer"

@@ -19,13 +19,14 @@ from codetune.errors import CodetuneError
 COMMAND_MODULES = (
     "codetune.data.commands",
     "codetune.data.sft.commands",
+    "codetune.data.pyfunc.commands",
     "codetune.models.commands",
     "codetune.train.commands",
     "codetune.rewards.commands",
     "codetune.rl.commands",
     "codetune.eval.commands",
     "codetune.sandbox.commands",
-    "codetune.bench",
+    "codetune.benchmark_scripts",
     "codetune.demo.commands",
 )
 

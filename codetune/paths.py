@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from codetune.artifacts import final_model_dir
 from codetune.errors import CodetuneError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -63,3 +64,30 @@ def checkout_data_dir() -> Path | None:
     and benchmarks export it as ``CODETUNE_DATA_DIR``; the library never looks there itself)."""
     path = REPO_ROOT.parent / "shared" / "data"
     return path if path.is_dir() else None
+
+
+def is_local_path(path: str) -> bool:
+    """True when ``path`` names a filesystem location rather than a hub id."""
+    return (os.path.isabs(path) or path.startswith((".", "~")) or os.path.exists(path)
+            or path.count("/") > 1)
+
+
+def check_model_path(path: str | os.PathLike, what: str = "model") -> str:
+    """Fail with one line when a local model path does not exist or is not a model dir."""
+    path = str(path)
+    if not path:
+        raise CodetuneError(f"no {what} given: pass a model dir or hub id (e.g. --model DIR)")
+    if is_local_path(path):
+        p = Path(path).expanduser()
+        if not p.exists():
+            raise CodetuneError(f"{path}: {what} not found (give a model dir from "
+                                "`codetune model init`, a training output dir, or a hub id)")
+        markers = ("tokenizer_config.json", "tokenizer.json") if what == "tokenizer" else (
+            "config.json", "adapter_config.json")
+        if p.is_dir() and not any((p / m).exists() for m in markers) and any(
+                (final_model_dir(p) / m).exists() for m in markers):
+            p = final_model_dir(p)  # a training run's folder: its final model
+        if p.is_dir() and not any((p / m).exists() for m in markers):
+            raise CodetuneError(f"{path}: not a {what} dir (no {' or '.join(markers)})")
+        return str(p)
+    return path

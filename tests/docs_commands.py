@@ -24,6 +24,7 @@ class DocCommand:
     source: str  # file:line
     args: list[str]  # after "codetune"
     schematic: bool
+    line: str = ""  # the whole shell line, continuation lines joined
 
     def __str__(self) -> str:
         return f"{self.source}: codetune {shlex.join(self.args)}"
@@ -59,7 +60,7 @@ def _block_commands(body: str, name: str, first_line: int) -> list[DocCommand]:
             if cmd is not None:
                 args = [a for a in cmd if a != "..."]
                 schematic = len(args) != len(cmd) or part.strip().startswith("accelerate")
-                commands.append(DocCommand(f"{name}:{start}", args, schematic))
+                commands.append(DocCommand(f"{name}:{start}", args, schematic, part.strip()))
     return commands
 
 
@@ -73,6 +74,8 @@ def _codetune_args(line: str) -> list[str] | None:
         return None
     if words[:1] == ["codetune"]:
         return words[1:]
-    if words[:2] == ["accelerate", "launch"] and "codetune.cli" in words:
-        return words[words.index("codetune.cli") + 1:]
+    if words[:2] == ["accelerate", "launch"]:
+        for name in ("codetune.cli", "codetune"):  # a bare `codetune` is caught by the tests
+            if name in words:
+                return words[words.index(name) + 1:]
     return None

@@ -1,6 +1,6 @@
 """Every ``codetune`` command in README.md and docs/ parses with the real CLI (subcommands,
-options, option types), so the docs cannot drift from the code; tests/train/
-test_documented_commands.py runs the training and evaluation ones at tiny size."""
+options, option types), so the docs cannot drift from the code; tests/test_docs_run.py runs
+them at tiny size."""
 
 from __future__ import annotations
 

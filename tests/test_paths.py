@@ -22,10 +22,10 @@ def test_a_shipped_recipe_path_works_from_any_folder(tmp_path, monkeypatch):
 
 
 def test_a_run_folder_stands_for_its_final_model(tmp_path):
-    from codetune.models.loading import check_model_path
+    from codetune.paths import check_model_path
 
     (tmp_path / "run" / "final").mkdir(parents=True)
     (tmp_path / "run" / "final" / "config.json").write_text("{}")
-    (tmp_path / "run" / "metrics.json").write_text("{}")
+    (tmp_path / "run" / "summary.json").write_text("{}")
     assert check_model_path(tmp_path / "run") == str(tmp_path / "run" / "final")
     assert check_model_path(tmp_path / "run" / "final") == str(tmp_path / "run" / "final")

@@ -46,7 +46,7 @@ def tokenizer(
         help="Train on the kept files of a built pretrain dataset (its files/ folder).")] = None,
 ) -> None:
     """Train a byte-level BPE tokenizer (special + FIM tokens, ChatML template) on a corpus."""
-    from codetune.data.train_tokenizer import train_corpus_tokenizer
+    from codetune.data.tokenizer import train_corpus_tokenizer
 
     train_corpus_tokenizer(recipe, set_ or [], output_dir, vocab_size, dataset)
 

@@ -8,7 +8,6 @@ shorter than ``ngram`` tokens are skipped: they are too generic to prove a leak.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -20,6 +19,7 @@ from codetune.artifacts import read_jsonl
 from codetune.data.dedup import ngram_hashes
 from codetune.data.pipeline import BaseStep, Record, record_text
 from codetune.errors import CodetuneError
+from codetune.plugins import import_object, is_plugin_name
 
 # Words of two or more characters that are not plain numbers: n-grams of punctuation, digits and
 # one-letter names ("1 , 2 , 3 , ...", "x [ i ]") are everywhere in code and prove no leak.
@@ -57,12 +57,8 @@ def resolve_benchmark(name: str) -> BenchmarkLoader:
     """A registered benchmark name, or ``package.module:function`` yielding (id, text) pairs."""
     if name.lower() in BENCHMARKS:
         return BENCHMARKS[name.lower()]
-    if ":" in name:
-        mod, _, attr = name.partition(":")
-        try:
-            return getattr(importlib.import_module(mod), attr)
-        except (ImportError, AttributeError) as exc:
-            raise CodetuneError(f"benchmark {name!r}: cannot import ({exc})") from None
+    if is_plugin_name(name):
+        return import_object(name, "benchmark")
     raise CodetuneError(f"unknown benchmark {name!r}; use one of {', '.join(BENCHMARKS)} "
                         "or package.module:function")
 

@@ -10,24 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import shutil
 import time
-import zlib
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from codetune.artifacts import atomic_dir, atomic_write_json, write_jsonl
 from codetune.config import save_config, to_plain
-from codetune.console import add_log_file, log
+from codetune.console import log
 from codetune.data.decontaminate import Decontaminate
 from codetune.data.dedup import ExactDedup, NearDedup
 from codetune.data.filters import build_filters, first_drop
 from codetune.data.pipeline import Pipeline, Step
-from codetune.data.recipe import PretrainRecipe
+from codetune.data.pretrain_tokens import write_token_splits
+from codetune.data.recipe import BuildResult, PretrainRecipe, log_into
 from codetune.data.report import filter_rows, near_dup_families, print_report
 from codetune.data.sharded.config import EXECUTOR_KINDS
 from codetune.data.sources import Source, make_source
@@ -35,13 +33,6 @@ from codetune.errors import CodetuneError
 
 BUILDER_VERSION = 1
 REPORT_NAME = "report.json"
-
-
-@dataclass
-class BuildResult:
-    output_dir: Path
-    report: dict
-    reused: bool
 
 
 def cache_key(recipe: PretrainRecipe, sources: list[Source]) -> str:
@@ -89,7 +80,7 @@ def build_pretrain(recipe: PretrainRecipe, force: bool = False) -> BuildResult:
         return build_sharded(recipe, key, force)
     start = time.time()
     with atomic_dir(out) as tmp:
-        handler = _log_into(tmp / "run.log")
+        handler = log_into(tmp / "run.log")
         try:
             report = _build(recipe, sources, tmp)
         finally:
@@ -101,11 +92,6 @@ def build_pretrain(recipe: PretrainRecipe, force: bool = False) -> BuildResult:
     print_report(report)
     log.info("wrote %s", out)
     return BuildResult(out, report, reused=False)
-
-
-def _log_into(path: Path) -> logging.Handler:
-    add_log_file(path)
-    return log.handlers[-1]
 
 
 def _read_sources(sources: list[Source]) -> Iterator[dict]:
@@ -148,7 +134,6 @@ def _build(recipe: PretrainRecipe, sources: list[Source], tmp: Path) -> dict:
     kept = _dedup_and_decontaminate(recipe, kept, report, drops, work)
     if len(kept) == 0:
         raise CodetuneError(_empty_message(report))
-    from codetune.data.tokens import write_token_splits
 
     report.update(write_token_splits(recipe, kept, tmp))
     write_jsonl(tmp / "drops.jsonl", drops)
@@ -233,8 +218,3 @@ def _empty_message(report: dict) -> str:
             f"/binary/undecodable), dropped by {', '.join(parts) or 'nothing'}; check the "
             "sources' path/include globs and the filter thresholds")
 
-
-def split_of(doc_id: str, validation_fraction: float, seed: int) -> str:
-    """Train/validation by a hash of the file id: a file's blocks never straddle splits."""
-    h = zlib.crc32(f"{seed}:{doc_id}".encode()) / 2**32
-    return "validation" if h < validation_fraction else "train"

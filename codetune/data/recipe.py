@@ -1,9 +1,13 @@
-"""The pretraining-data recipe: every knob of ``codetune data pretrain``, loaded from YAML."""
+"""The pretraining-data recipe: every knob of ``codetune data pretrain``, loaded from YAML, and
+what a build returns (both the in-memory and the sharded builds)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from codetune.console import add_log_file, log
 from codetune.data.filters import FilterConfig
 from codetune.data.sharded.config import ExecutorConfig
 from codetune.data.sources import SourceConfig
@@ -85,3 +89,16 @@ class PretrainRecipe:
         "help": "Reuse the output when recipe and input files are unchanged."})
     executor: ExecutorConfig = field(default_factory=ExecutorConfig, metadata={
         "help": "memory: this process; local/slurm/ray: sharded datatrove stages."})
+
+
+@dataclass
+class BuildResult:
+    output_dir: Path
+    report: dict
+    reused: bool
+
+
+def log_into(path: Path) -> logging.Handler:
+    """Also log to ``path`` (a build's ``run.log``); the handler, to remove when done."""
+    add_log_file(path)
+    return log.handlers[-1]

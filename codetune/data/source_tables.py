@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from codetune.data.sources import Source
+from codetune.data.source_base import Source, language_of
 from codetune.errors import CodetuneError
 
 
@@ -61,15 +61,9 @@ def row_record(src: Source, row: dict, where: str, default_path: str) -> dict | 
         return None
     rel = str(row.get(c.path_field) or default_path)
     lang = str(row.get(c.language_field) or "") if c.language_field else ""
-    if c.languages and (lang or _lang(rel)) not in c.languages:
+    if c.languages and (lang or language_of(rel)) not in c.languages:
         return None
     return src.record(rel, text, lang.lower())
-
-
-def _lang(path: str) -> str:
-    from codetune.data.sources import language_of
-
-    return language_of(path)
 
 
 class HFSource(Source):

@@ -3,17 +3,23 @@
 For from-scratch models (the embedded default): special tokens for end-of-text, padding,
 fill-in-the-middle (StarCoder names) and ChatML turns, plus a chat template whose assistant
 turns carry ``{% generation %}`` markers so TRL's ``assistant_only_loss`` works.
+
+The one tokenizer module: train one (``train_tokenizer``; on a recipe's corpus,
+``train_corpus_tokenizer`` for ``codetune data tokenizer``) and load any (``load_tokenizer``,
+used by data builds, training, evaluation and RL alike).
 """
 
 from __future__ import annotations
 
 import os
-import sysconfig
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from codetune.artifacts import atomic_dir
+from codetune.console import log
 from codetune.errors import CodetuneError
+from codetune.paths import check_model_path
 
 EOS = "<|endoftext|>"
 PAD = "<|pad|>"
@@ -37,34 +43,6 @@ CHAT_TEMPLATE = (
     "{% endfor %}"
     "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
 )
-
-
-def stdlib_python_files(include_tests: bool = False, include_site_packages: bool = False,
-                        ) -> list[Path]:
-    """The running interpreter's standard-library ``.py`` files (real code on every machine)."""
-    stdlib = Path(sysconfig.get_paths()["stdlib"])
-    roots = [stdlib]
-    if include_site_packages:
-        roots.append(Path(sysconfig.get_paths()["purelib"]))
-    files: list[Path] = []
-    for root in roots:
-        for path in sorted(root.rglob("*.py")):
-            rel = path.relative_to(root).parts
-            if root == stdlib and rel and rel[0] == "site-packages":
-                continue
-            if not include_tests and any(p in ("test", "tests", "idle_test") for p in rel):
-                continue
-            files.append(path)
-    return files
-
-
-def read_texts(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
-    """Yield the UTF-8 text of each file, skipping undecodable ones (tokenizers rejects them)."""
-    for path in paths:
-        try:
-            yield Path(path).read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
 
 
 def train_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike, vocab_size: int = 8000,
@@ -105,12 +83,67 @@ def train_tokenizer(texts: Iterable[str], out_dir: str | os.PathLike, vocab_size
     return load_tokenizer(out_dir)
 
 
-def load_tokenizer(path: str | os.PathLike):
-    """Load an HF tokenizer from a local dir or hub id; a clear error when it is missing."""
+def load_tokenizer(path: str | os.PathLike, as_saved: bool = False):
+    """The HF tokenizer of a local dir (a training run's folder: its final model) or hub id; a
+    one-line error when it is missing. Ready for training and chat: a pad token (else EOS) and a
+    chat template (else ChatML with generation markers). ``as_saved``: exactly as stored (data
+    builds, which record the tokenizer they used)."""
     from transformers import AutoTokenizer
 
     try:
-        return AutoTokenizer.from_pretrained(str(path))
+        tokenizer = AutoTokenizer.from_pretrained(check_model_path(path, "tokenizer"))
     except (OSError, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CodetuneError(f"{path}: cannot load a tokenizer ({first})") from None
+    if as_saved:
+        return tokenizer
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if not getattr(tokenizer, "chat_template", None):
+        tokenizer.chat_template = CHAT_TEMPLATE
+        log.info("%s has no chat template: using ChatML", path)
+    return tokenizer
+
+
+def corpus_texts(recipe_path: str | None, overrides: list[str]) -> Iterator[str]:
+    """Texts of a recipe's sources that pass its quality filters (no dedup, no tokenization)."""
+    from codetune.config import load_config
+    from codetune.data.filters import build_filters, first_drop
+    from codetune.data.recipe import PretrainRecipe
+    from codetune.data.sources import make_source
+
+    recipe = load_config(PretrainRecipe, recipe_path, overrides)
+    filters = build_filters(recipe.filters)
+    for cfg in recipe.sources:
+        for record in make_source(cfg).records():
+            if first_drop(filters, record) is None:
+                yield record["text"]
+
+
+def dataset_texts(path: str) -> Iterator[str]:
+    """Texts of the kept files of a built pretrain dataset (``<out>/files``), train split."""
+    import datasets
+
+    files = Path(path) / "files" if (Path(path) / "files").is_dir() else Path(path)
+    try:
+        ds = datasets.load_from_disk(str(files))
+    except FileNotFoundError:
+        raise CodetuneError(f"{path}: not a built pretrain dataset (no files/ folder)") from None
+    for row in ds:
+        if row.get("split", "train") == "train":
+            yield row["text"]
+
+
+def train_corpus_tokenizer(recipe_path: str | None, overrides: list[str], output_dir: str,
+                           vocab_size: int | None, dataset: str | None) -> Path:
+    """``codetune data tokenizer``: train and save; vocabulary size from the flag or recipe."""
+    from codetune.config import load_config
+    from codetune.data.recipe import PretrainRecipe
+    recipe = load_config(PretrainRecipe, recipe_path, overrides)
+    size = vocab_size or recipe.tokenize.vocab_size
+    texts = dataset_texts(dataset) if dataset else corpus_texts(recipe_path, overrides)
+    start = time.time()
+    tok = train_tokenizer(texts, output_dir, vocab_size=size)
+    log.info("trained a %d-token byte-level BPE in %.1f s → %s", len(tok), time.time() - start,
+             output_dir)
+    return Path(output_dir)

@@ -1,4 +1,4 @@
-"""``codetune demo``: the whole pipeline on a CPU laptop (and ``codetune data tasks``)."""
+"""``codetune demo``: the whole pipeline on a CPU laptop."""
 
 from __future__ import annotations
 
@@ -42,7 +42,4 @@ def demo(
 
 
 def register(app: typer.Typer) -> None:
-    from codetune.data.tasks.commands import register as register_tasks
-
     app.command("demo")(demo)
-    register_tasks(app)

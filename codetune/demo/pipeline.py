@@ -17,7 +17,10 @@ from codetune.artifacts import atomic_write_json
 from codetune.config import save_config
 from codetune.console import add_log_file, log
 from codetune.demo.config import DemoConfig
+from codetune.demo.report import write_report
 from codetune.demo.stages import (
+    MARKER,
+    STAGE_DIRS,
     Layout,
     stage_data,
     stage_grpo,
@@ -27,7 +30,6 @@ from codetune.demo.stages import (
 )
 from codetune.errors import CodetuneError
 
-MARKER = "DONE.json"
 StageFn = Callable[[DemoConfig, Layout, Any], dict[str, Any]]
 
 
@@ -42,19 +44,20 @@ def _eval(stage: str, **options: Any) -> StageFn:
     return run
 
 
-# (stage name, folder under the output dir, function), in pipeline order.
-STAGES: list[tuple[str, str, StageFn]] = [
-    ("data", "data", stage_data),
-    ("pretrain", "pretrain", stage_pretrain),
+STAGE_FUNCTIONS: dict[str, StageFn] = {
+    "data": stage_data,
+    "pretrain": stage_pretrain,
     # The pretrained model has not seen the task format: two parts show where it starts.
-    ("eval_pretrain", "eval/pretrain", _eval("pretrain", parts=("sft_eval", "heldout_eval"),
-                                             passk=False)),
-    ("sft", "sft", stage_sft),
-    ("eval_sft", "eval/sft", _eval("sft")),
-    ("rm", "rm", stage_rm),
-    ("grpo", "grpo", stage_grpo),
-    ("eval_grpo", "eval/grpo", _eval("grpo", public=True)),
-]
+    "eval_pretrain": _eval("pretrain", parts=("sft_eval", "heldout_eval"), passk=False),
+    "sft": stage_sft,
+    "eval_sft": _eval("sft"),
+    "rm": stage_rm,
+    "grpo": stage_grpo,
+    "eval_grpo": _eval("grpo", public=True),
+}
+# (stage name, folder under the output dir, function), in pipeline order.
+STAGES: list[tuple[str, str, StageFn]] = [(name, sub, STAGE_FUNCTIONS[name])
+                                          for name, sub in STAGE_DIRS]
 STAGE_NAMES = [name for name, _, _ in STAGES]
 
 
@@ -90,8 +93,6 @@ def run_demo(cfg: DemoConfig, out_dir: str | Path, redo: list[str] | None = None
     ``redo``: stages to run again even if done; ``only``: run just these stages (their inputs
     must be done), e.g. an evaluation in a second process while training continues.
     """
-    from codetune.demo.report import write_report
-
     out = Path(out_dir)
     lay = Layout(out)
     for flag, names in (("--redo", redo), ("--only", only)):

@@ -13,7 +13,7 @@ from codetune.artifacts import atomic_write_json, atomic_write_text
 from codetune.demo import plots
 from codetune.demo.config import DemoConfig
 from codetune.demo.evaluation import FAMILY_PARTS, STAGE_ORDER, mcnemar, per_template
-from codetune.demo.stages import Layout
+from codetune.demo.stages import MARKER, STAGE_DIRS, Layout
 
 PART_TITLES = {"rl_eval": "RL-only templates", "sft_eval": "SFT templates",
                "heldout_eval": "held-out templates"}
@@ -79,9 +79,7 @@ def write_report(lay: Layout, cfg: DemoConfig, mode: str = "full",
 
 
 def _stage_seconds(lay: Layout) -> dict[str, float]:
-    from codetune.demo.pipeline import MARKER, STAGES
-
-    return {name: _json(lay.root / sub / MARKER).get("elapsed_s") for name, sub, _ in STAGES
+    return {name: _json(lay.root / sub / MARKER).get("elapsed_s") for name, sub in STAGE_DIRS
             if (lay.root / sub / MARKER).exists()}
 
 
@@ -101,10 +99,9 @@ def _header(lay: Layout, cfg: DemoConfig, mode: str, wall: float | None) -> list
 
 def _skipped_section(lay: Layout) -> list[str]:
     """One line per part the demo left out on this machine (never silently)."""
-    from codetune.demo.pipeline import MARKER, STAGES
     from codetune.demo.skips import collect
 
-    skipped = collect([_json(lay.root / sub / MARKER) for _, sub, _ in STAGES
+    skipped = collect([_json(lay.root / sub / MARKER) for _, sub in STAGE_DIRS
                        if (lay.root / sub / MARKER).exists()])
     if not skipped:
         return []
@@ -143,8 +140,6 @@ def _headline(summaries: dict[str, Any], cmps: list[dict[str, Any]]) -> list[str
 
 
 def _data_section(lay: Layout) -> list[str]:
-    from codetune.demo.pipeline import MARKER
-
     data = _json(lay.root / "data" / MARKER).get("metrics", {})
     manifest = _json(lay.tasks / "manifest.json")
     corpus = data.get("corpus", {})
@@ -170,8 +165,6 @@ def _data_section(lay: Layout) -> list[str]:
 
 
 def _pretrain_section(lay: Layout, made: dict[str, str]) -> list[str]:
-    from codetune.demo.pipeline import MARKER
-
     curve = _json(lay.root / "pretrain" / MARKER).get("metrics", {}).get("curve", [])
     lines = ["## 2. Pretraining", ""]
     if curve:
@@ -184,19 +177,17 @@ def _pretrain_section(lay: Layout, made: dict[str, str]) -> list[str]:
 
 
 def _sft_section(lay: Layout) -> list[str]:
-    from codetune.demo.pipeline import MARKER
-
     ex = _json(lay.root / "sft" / MARKER).get("metrics", {}).get("examples", {})
-    m = _json(lay.sft_run / "metrics.json")
+    m = _json(lay.sft_run / "summary.json")
     return ["## 3. SFT", "",
             f"Data: {ex.get('four_task')} samples of the four task types (generate, explain, fix, "
             f"translate; `codetune data sft`) + {ex.get('task_family')} task-family examples "
             f"from SFT templates. Train loss {_fmt(m.get('train_loss'))} after "
-            f"{m.get('global_step')} steps.", ""]
+            f"{m.get('steps')} steps.", ""]
 
 
 def _rm_section(lay: Layout) -> list[str]:
-    m = _json(lay.rm / "metrics.json")
+    m = _json(lay.rm / "summary.json")
     if not m:
         return []
     return ["## 4. Reward model", "",

@@ -15,6 +15,13 @@ from codetune.artifacts import FINAL_DIR
 from codetune.console import log
 from codetune.demo.config import DemoConfig
 
+MARKER = "DONE.json"  # written into a stage's folder when it finished
+# (stage name, folder under the output dir), in pipeline order (functions: demo/pipeline.py).
+STAGE_DIRS: list[tuple[str, str]] = [
+    ("data", "data"), ("pretrain", "pretrain"), ("eval_pretrain", "eval/pretrain"),
+    ("sft", "sft"), ("eval_sft", "eval/sft"), ("rm", "rm"), ("grpo", "grpo"),
+    ("eval_grpo", "eval/grpo")]
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -82,9 +89,9 @@ class Layout:
 def stage_data(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
     """Task family; stdlib corpus → filters → dedup → decontamination → tokens + tokenizer."""
     from codetune.data.pretrain import build_pretrain
+    from codetune.data.pyfunc import TaskFamilyConfig, build_task_family
     from codetune.data.recipe import DecontamConfig, PretrainRecipe, TokenizeConfig
     from codetune.data.sources import SourceConfig
-    from codetune.data.tasks import TaskFamilyConfig, build_task_family
     from codetune.demo.skips import mbpp_missing
 
     counts = build_task_family(TaskFamilyConfig(
@@ -187,7 +194,7 @@ def _write_sft_mix(lay: Layout) -> dict[str, int]:
     from datasets import Dataset, concatenate_datasets, load_from_disk
 
     from codetune.artifacts import atomic_dir
-    from codetune.data.tasks import load_part
+    from codetune.data.pyfunc import load_part
 
     four = load_from_disk(str(lay.four_task_sft))["train"].select_columns(["prompt", "completion"])
     family = Dataset.from_list([{"prompt": r["prompt"], "completion": r["canonical_solution"]}
@@ -206,9 +213,9 @@ def stage_rm(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
     of it, all judged in the sandbox; a higher pass fraction beats a lower one. (RL-only tasks
     have no references, and a small SFT policy's samples on them often tie: no pairs.)
     """
-    from codetune.rewards.mining import MineConfig
-    from codetune.rewards.rm import RMConfig, train_reward_model
-    from codetune.rl.tasks import TaskSetConfig
+    from codetune.rl.pairs import MineConfig
+    from codetune.rl.prompt_sets import TaskSetConfig
+    from codetune.rl.rm import RMConfig, train_reward_model
 
     mine = MineConfig(model=str(lay.sft), samples_per_task=cfg.rm_samples_per_task,
                       max_new_tokens=cfg.max_new_tokens, temperature=1.0, seed=cfg.seed,
@@ -222,12 +229,12 @@ def stage_rm(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
 
 def stage_grpo(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
     """GRPO from the SFT model on RL-only prompts with execution + static + RM rewards."""
-    from codetune.eval.benchmarks import HUMANEVAL_STOP
+    from codetune.code.extraction import DEFAULT_STOP_SEQUENCES
+    from codetune.eval.builtin_benchmarks import HUMANEVAL_STOP
     from codetune.rewards.combined import RewardSpec
-    from codetune.rewards.extraction import DEFAULT_STOP_SEQUENCES
     from codetune.rl.config import RLConfig
     from codetune.rl.grpo import run_grpo
-    from codetune.rl.tasks import TaskSetConfig
+    from codetune.rl.prompt_sets import TaskSetConfig
 
     # The reward judges the program the evaluation judges: cut where codetune.eval cuts
     # a base-model completion (a new top-level statement ends the function).

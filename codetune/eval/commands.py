@@ -122,7 +122,7 @@ def eval_report(
 
 def eval_benchmarks() -> None:
     """List the registered benchmarks."""
-    from codetune.eval.tasks import benchmark_names
+    from codetune.eval.benchmark_catalog import benchmark_names
 
     print("\n".join(benchmark_names()))
 

@@ -63,6 +63,10 @@ class EvalConfig:
     top_p: float = field(default=0.95, metadata={"help": "Nucleus sampling mass (n > 1)."})
     max_new_tokens: int = field(default=512, metadata={"help": "Generated tokens per sample."})
     batch_size: int = field(default=16, metadata={"help": "Sequences per generate() call."})
+    decoder: str = field(default="auto", metadata={
+        "help": "hf backend: continuous (finished rows' slots refilled with new prompts each "
+                "step), generate (plain model.generate batches) or auto (continuous where the "
+                "model's KV cache allows)."})
     backend: str = field(default="hf", metadata={
         "help": "hf: transformers generate() on this machine's device (bf16 GPU / fp32 CPU); "
                 "vllm: vLLM's offline engine (pip install 'codetune[vllm]', CUDA)."})

@@ -34,11 +34,11 @@ from codetune.artifacts import atomic_write_json
 from codetune.console import log, progress
 from codetune.errors import CodetuneError
 from codetune.eval import evalplus_data as epd
-from codetune.eval.benchmarks import CHAT_INSTRUCTION, HUMANEVAL_STOP, _unknown_options
+from codetune.eval.benchmark_registry import Task, register_benchmark
+from codetune.eval.builtin_benchmarks import CHAT_INSTRUCTION, HUMANEVAL_STOP, _unknown_options
 from codetune.eval.execution import SampleResult, sandbox_pool
 from codetune.eval.execution import execute as execute_plain
 from codetune.eval.passk import overall_pass_at_k
-from codetune.eval.tasks import Task, register_benchmark
 from codetune.problems.model import Problem, job_for
 from codetune.sandbox.types import ExecutionJob
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from codetune.console import log, progress
 from codetune.errors import CodetuneError
+from codetune.eval.benchmark_registry import Task
 from codetune.eval.samples import Sample
-from codetune.eval.tasks import Task
 
 
 @dataclass

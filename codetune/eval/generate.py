@@ -1,6 +1,8 @@
-"""Batched generation with HF transformers: left padding, greedy for one sample, else sampling,
-stop sequences checked per row so finished rows stop early; each output records whether it
-stopped (end token or stop sequence) or ran into ``max_new_tokens`` (``finish_reason``)."""
+"""Batched generation with HF transformers: greedy for one sample, else sampling, stop sequences
+checked per row; each output records whether it stopped (end token or stop sequence) or ran into
+``max_new_tokens`` (``finish_reason``). ``decoder="continuous"`` (the default where the model's
+cache allows it) refills finished rows' slots with new prompts (``eval.decode``); ``"generate"``
+is plain ``model.generate`` on left-padded batches."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ class GenerationSettings:
     seed: int = 0
     add_special_tokens: bool = True  # False for chat-templated text (the template has them)
     progress_log_every_s: float = 20.0  # plain progress lines when stderr is not a terminal
+    decoder: str = "auto"  # auto (continuous where supported), continuous or generate
 
 
 @dataclass
@@ -117,6 +120,8 @@ def generate_with_info(model, tokenizer, prompts: Sequence[str], stops: Sequence
         raise CodetuneError("n > 1 with temperature 0 gives n identical samples; set a "
                             "temperature > 0 or n = 1 (greedy)")
     torch.manual_seed(settings.seed)
+    if _use_continuous(model, settings.decoder):
+        return _generate_continuous(model, tokenizer, prompts, stops, settings)
     rows = [(i, p) for i, p in enumerate(prompts) for _ in range(settings.n)]
     outputs: list[list[Generation]] = [[] for _ in prompts]
     keep = _max_prompt_tokens(model, settings.max_new_tokens)
@@ -139,6 +144,54 @@ def generate_with_info(model, tokenizer, prompts: Sequence[str], stops: Sequence
     if truncated:
         log.warning("%d prompts were longer than the model's context minus max_new_tokens and "
                     "were cut from the left", truncated)
+    return outputs
+
+
+DECODERS = ("auto", "continuous", "generate")
+
+
+def _use_continuous(model, decoder: str) -> bool:
+    from codetune.eval.decode import supports
+
+    if decoder not in DECODERS:
+        raise CodetuneError(f"decoder {decoder!r}: use one of {', '.join(DECODERS)}")
+    if decoder == "generate":
+        return False
+    ok = supports(model)
+    if decoder == "continuous" and not ok:
+        raise CodetuneError(f"decoder continuous: {type(model).__name__}'s KV cache is not a plain "
+                            "per-layer cache (sliding window?); use decoder generate")
+    return ok
+
+
+def _generate_continuous(model, tokenizer, prompts, stops, settings: GenerationSettings
+                         ) -> list[list[Generation]]:
+    """Every row through ``eval.decode.decode_rows``; prompts longer than the context minus
+    ``max_new_tokens`` are cut from the left, as in the batched path."""
+    from codetune.eval.decode import DecodeRow, decode_rows
+    from codetune.models.factory import stop_token_ids
+
+    keep = _max_prompt_tokens(model, settings.max_new_tokens)
+    encoded = [tokenizer(p, add_special_tokens=settings.add_special_tokens)["input_ids"]
+               for p in prompts]
+    truncated = sum(bool(keep) and len(ids) > keep for ids in encoded)
+    if truncated:
+        log.warning("%d prompts were longer than the model's context minus max_new_tokens and "
+                    "were cut from the left", truncated)
+    rows = [(i, DecodeRow(list(encoded[i][-keep:] if keep else encoded[i]), stops[i]))
+            for i in range(len(prompts)) for _ in range(settings.n)]
+    with GenerationProgress(len(rows), settings.max_new_tokens,
+                            settings.progress_log_every_s) as bar:
+        bar.start_batch(len(rows))
+        decode_rows(model, tokenizer, [r for _, r in rows], batch_size=settings.batch_size,
+                    max_new_tokens=settings.max_new_tokens, end_ids=stop_token_ids(tokenizer),
+                    greedy=settings.n == 1, temperature=settings.temperature,
+                    top_p=settings.top_p, on_step=bar.step)
+        bar.end_batch()
+    outputs: list[list[Generation]] = [[] for _ in prompts]
+    for i, row in rows:
+        text = tokenizer.decode(row.tokens, skip_special_tokens=True)
+        outputs[i].append(Generation(text, row.finish_reason, len(row.tokens)))
     return outputs
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from codetune.artifacts import read_jsonl
 from codetune.benchmark_data import benchmark_file
 from codetune.errors import CodetuneError
-from codetune.eval.tasks import Task, register_benchmark
+from codetune.eval.benchmark_registry import Task, register_benchmark
 
 # MultiPL-E's file suffix -> codetune language; HumanEval-X's folder -> codetune language.
 MULTIPL_E = {"cpp": "cpp", "java": "java", "js": "javascript", "ts": "typescript",

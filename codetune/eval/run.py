@@ -14,13 +14,14 @@ from codetune.artifacts import atomic_write_json, write_jsonl
 from codetune.config import save_config, to_plain
 from codetune.console import add_log_file, log
 from codetune.errors import CodetuneError
+from codetune.eval.benchmark_catalog import load_tasks
+from codetune.eval.benchmark_registry import Task
 from codetune.eval.config import EvalConfig, SamplesEvalConfig
 from codetune.eval.evalplus import base_plus_summary, execute, write_eval_results
 from codetune.eval.execution import check_judge
 from codetune.eval.passk import parse_ks
 from codetune.eval.samples import Sample, read_samples, sample_from_output
 from codetune.eval.summary import build_summary
-from codetune.eval.tasks import Task, load_tasks
 
 PROMPT_FORMATS = {"base": "base", "chat": "chat", "instruct": "chat"}
 
@@ -71,8 +72,10 @@ def evaluate_samples(config: SamplesEvalConfig, pool=None,
     return summary
 
 
-def generate_samples(config: EvalConfig, tasks: list[Task]) -> list[Sample]:
-    """``config.n`` samples per task from ``config.model``, each assembled into its program."""
+def generate_samples(config: EvalConfig, tasks: list[Task],
+                     timings: dict[str, float] | None = None) -> list[Sample]:
+    """``config.n`` samples per task from ``config.model``, each assembled into its program;
+    ``timings`` (optional) gets ``load_seconds``, the model load part of the time."""
     from codetune.eval.generate import (
         GenerationSettings,
         generate_with_info,
@@ -87,7 +90,10 @@ def generate_samples(config: EvalConfig, tasks: list[Task]) -> list[Sample]:
 
         model, tokenizer = load_vllm(config.model, config.seed), load_tokenizer(config.model)
     else:
+        loading = time.perf_counter()
         model, tokenizer = load_model_and_tokenizer(config.model)
+        if timings is not None:
+            timings["load_seconds"] = time.perf_counter() - loading
     chat = mode == "chat"
     prompts = [render_prompt(tokenizer, (t.chat_prompt or t.prompt) if chat else t.prompt, chat,
                              config.system_prompt) for t in tasks]
@@ -95,7 +101,7 @@ def generate_samples(config: EvalConfig, tasks: list[Task]) -> list[Sample]:
     settings = GenerationSettings(n=config.n, temperature=config.temperature, top_p=config.top_p,
                                   max_new_tokens=config.max_new_tokens,
                                   batch_size=config.batch_size, seed=config.seed,
-                                  add_special_tokens=not chat)
+                                  add_special_tokens=not chat, decoder=config.decoder)
     if config.backend == "vllm":
         from codetune.eval.vllm_backend import generate_vllm
 
@@ -140,8 +146,10 @@ def evaluate_model(config: EvalConfig, pool=None, tasks: list[Task] | None = Non
     log.info("evaluating %s on %s: %d tasks x %d samples (%s)", config.model, config.benchmark,
              len(tasks), config.n, config.prompt_format)
     start = time.perf_counter()
-    samples = generate_samples(config, tasks)
-    gen_seconds = time.perf_counter() - start
+    timings: dict[str, float] = {}
+    samples = generate_samples(config, tasks, timings)
+    load_seconds = timings.get("load_seconds", 0.0)
+    gen_seconds = time.perf_counter() - start - load_seconds  # decoding, not loading the model
     write_jsonl(out / "samples.jsonl", (s.row() for s in samples))
     try:
         results, seconds = execute(samples, {t.task_id: t for t in tasks}, config.timeout_s,
@@ -157,9 +165,10 @@ def evaluate_model(config: EvalConfig, pool=None, tasks: list[Task] | None = Non
     tokens = sum(s.new_tokens or 0 for s in samples)
     summary.update(label=config.label or Path(config.model).name, model=str(config.model),
                    generation={"seconds": round(gen_seconds, 3), "new_tokens": tokens,
+                               "load_seconds": round(load_seconds, 3),
                                "tokens_per_s": round(tokens / max(gen_seconds, 1e-9), 2),
                                "samples_per_s": round(len(samples) / max(gen_seconds, 1e-9), 2),
-                               "batch_size": config.batch_size},
+                               "batch_size": config.batch_size, "decoder": config.decoder},
                    config=to_plain(config))
     _write_outputs(out, config, samples, results, summary, write_samples=False)
     log.info("%s: %s -> %s", summary["label"], _fmt(summary["pass_at_k"]), out)

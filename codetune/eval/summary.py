@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from codetune.console import log
+from codetune.eval.benchmark_registry import Task
 from codetune.eval.codebleu import COMPONENTS, codebleu_score
 from codetune.eval.execution import SampleResult
 from codetune.eval.passk import overall_pass_at_k, per_task_pass_at_k
 from codetune.eval.samples import Sample
-from codetune.eval.tasks import Task
 
 
 def task_counts(results: Sequence[SampleResult]) -> dict[str, tuple[int, int]]:

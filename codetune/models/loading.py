@@ -1,4 +1,5 @@
-"""Load tokenizers and causal LMs for training: full fine-tuning, LoRA, or QLoRA (4-bit nf4).
+"""Load causal LMs for training: full fine-tuning, LoRA, or QLoRA (4-bit nf4); tokenizers come
+from ``codetune.data.tokenizer`` (re-exported here).
 
 The RL stage reuses ``load_model_for_training`` for its policies, so full/LoRA/QLoRA mean the same
 thing in SFT and GRPO. Any local HF model dir or hub id works wherever a model is asked for.
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from codetune.artifacts import final_model_dir
 from codetune.console import log
+from codetune.data.tokenizer import load_tokenizer as load_tokenizer  # the one loader
 from codetune.errors import CodetuneError
+from codetune.paths import check_model_path
+from codetune.paths import is_local_path as is_local_path
 
 METHODS = ("full", "lora", "qlora")
 
@@ -29,47 +31,6 @@ class LoraSettings:
     bias: str = field(default="none", metadata={"help": "Train biases: none, all or lora_only."})
     use_rslora: bool = field(default=False, metadata={
         "help": "Rank-stabilised scaling alpha/sqrt(r) (Kalajdzievski 2023)."})
-
-
-def is_local_path(path: str) -> bool:
-    """True when ``path`` names a filesystem location rather than a hub id."""
-    return (os.path.isabs(path) or path.startswith((".", "~")) or os.path.exists(path)
-            or path.count("/") > 1)
-
-
-def check_model_path(path: str | os.PathLike, what: str = "model") -> str:
-    """Fail with one line when a local model path does not exist or is not a model dir."""
-    path = str(path)
-    if not path:
-        raise CodetuneError(f"no {what} given: pass a model dir or hub id (e.g. --model DIR)")
-    if is_local_path(path):
-        p = Path(path).expanduser()
-        if not p.exists():
-            raise CodetuneError(f"{path}: {what} not found (give a model dir from "
-                                "`codetune model init`, a training output dir, or a hub id)")
-        markers = ("tokenizer_config.json", "tokenizer.json") if what == "tokenizer" else (
-            "config.json", "adapter_config.json")
-        if p.is_dir() and not any((p / m).exists() for m in markers) and any(
-                (final_model_dir(p) / m).exists() for m in markers):
-            p = final_model_dir(p)  # a training run's folder: its final model
-        if p.is_dir() and not any((p / m).exists() for m in markers):
-            raise CodetuneError(f"{path}: not a {what} dir (no {' or '.join(markers)})")
-        return str(p)
-    return path
-
-
-def load_tokenizer(path: str | os.PathLike):
-    """Tokenizer with a pad token and a chat template (ChatML with generation markers if absent)."""
-    from codetune.data.tokenizer import CHAT_TEMPLATE
-    from codetune.data.tokenizer import load_tokenizer as _load
-
-    tokenizer = _load(check_model_path(path, "tokenizer"))
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    if not getattr(tokenizer, "chat_template", None):
-        tokenizer.chat_template = CHAT_TEMPLATE
-        log.info("%s has no chat template: using ChatML", path)
-    return tokenizer
 
 
 def linear_module_names(model) -> list[str]:

@@ -1,7 +1,7 @@
 """The program judged for a model's completion: ONE function shared by rewards and evaluation.
 
 ``program_for`` extracts the code (fences, stop sequences, end tokens), joins it to the problem's
-code prefix (``codetune.eval.assemble``: a whole answer goes after the whole prompt, a body
+code prefix (``codetune.code.assemble``: a whole answer goes after the whole prompt, a body
 continues it) and sanitises it the way evalplus does -- except for stdin/stdout programs, whose
 top-level statements *are* the solution (the sanitiser would drop them).
 """
@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from codetune.code.assemble import Assembled, assemble
+from codetune.code.extraction import completion_text, cut_at_stop, extract_code
 from codetune.problems.model import Problem
 
 _DEF = re.compile(r"^(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
@@ -20,24 +22,17 @@ _DEF = re.compile(r"^(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(", re.MULTILINE)
 def program_for(problem: Problem, completion: Any, mode: str = "chat",
                 finish_reason: str = "unknown", sanitize: bool = True,
                 stop: Sequence[str] = ()):
-    """``codetune.eval.assemble.Assembled`` (completion, program, truncated) for one output.
+    """``Assembled`` (completion, program, truncated) for one output.
 
     ``completion``: a string or TRL's list of messages. ``mode``: ``chat`` (extract the answer's
     code; unfenced text is cut at ``stop``, else at the default stop sequences) or ``base`` (a
     continuation cut at ``stop``).
     """
-    from codetune.eval.assemble import Assembled, assemble
-    from codetune.rewards.extraction import completion_text, extract_code
-
     text = completion_text(completion)
     if mode == "chat" and stop and "```" not in text:  # unfenced: the caller's stops cut it
-        from codetune.rewards.extraction import cut_at_stop
-
         text = cut_at_stop(text, stop)
     if problem.language != "python":
         if mode == "base":  # a continuation (MultiPL-E): cut at the task's stop tokens
-            from codetune.rewards.extraction import cut_at_stop
-
             code = cut_at_stop(text, stop) if stop else text
         else:
             code = extract_code(text, problem.language)

@@ -2,6 +2,7 @@
 weighted combinations, each a TRL reward function ``(completions, **columns) -> list[float|None]``.
 """
 
+from codetune.code.extraction import extract_code
 from codetune.rewards.combined import (
     RewardSpec,
     build_rewards,
@@ -9,7 +10,6 @@ from codetune.rewards.combined import (
     score_components,
     weighted_sum,
 )
-from codetune.rewards.extraction import extract_code
 from codetune.rewards.registry import (
     available_rewards,
     build_reward,

@@ -1,4 +1,4 @@
-"""``codetune rm`` (mine pairs by execution, train a reward model) and ``codetune rewards ...``."""
+"""``codetune rewards list`` and ``codetune rewards score`` (``codetune rm`` lives in ``rl``)."""
 
 from __future__ import annotations
 
@@ -7,48 +7,7 @@ from typing import Annotated
 
 import typer
 
-from codetune.commands import ConfigOpt, SetOpt, group
-
-StrOpt = str | None
-OutOpt = Annotated[StrOpt, typer.Option("--output-dir", "-o", help="Run dir.")]
-
-
-def rm(model: Annotated[StrOpt, typer.Option(help="Base model (usually the SFT model).")] = None,
-       tasks: Annotated[StrOpt, typer.Option(
-           help="Tasks to mine on: mbpp or a JSONL/dataset dir with prompt + tests.")] = None,
-       pairs: Annotated[StrOpt, typer.Option(help="Train on these pairs (skip mining).")] = None,
-       output_dir: OutOpt = None,
-       deepspeed: Annotated[StrOpt, typer.Option(
-           "--deepspeed", help="zero2, zero3 or a DeepSpeed JSON file (accelerate launch).")
-                            ] = None,
-       mine_only: Annotated[bool, typer.Option("--mine-only", help="Write pairs.jsonl and stop.")
-                            ] = False,
-       config: ConfigOpt = None, set_: SetOpt = None) -> None:
-    """Train a reward model (TRL RewardTrainer) on preference pairs mined by execution."""
-    from pathlib import Path
-
-    from codetune.config import load_config, save_config
-    from codetune.rewards.rm import RMConfig
-
-    sets = list(set_ or []) + ([f"mine.tasks.source={tasks}"] if tasks else [])
-    cfg = load_config(RMConfig, config, sets, model=model, pairs=pairs, output_dir=output_dir,
-                      deepspeed=deepspeed)
-    if mine_only:
-        from codetune.rewards.mining import mine_pairs
-
-        cfg.mine.model = cfg.mine.model or cfg.model
-        save_config(cfg, cfg.output_dir)
-        from codetune.rewards.pool import close_shared_pool
-
-        try:
-            found = mine_pairs(cfg.mine, Path(cfg.output_dir) / "pairs.jsonl")
-        finally:
-            close_shared_pool()
-        print(json.dumps({"pairs": len(found), "file": str(Path(cfg.output_dir) / "pairs.jsonl")}))
-        return
-    from codetune.rewards.rm import train_reward_model
-
-    print(json.dumps(train_reward_model(cfg), indent=2))
+from codetune.commands import group
 
 
 def list_rewards() -> None:
@@ -73,7 +32,6 @@ def score(file: Annotated[str, typer.Argument(help="JSONL: a completion column +
 
 
 def register(app: typer.Typer) -> None:
-    app.command("rm")(rm)
     g = group("rewards", "Reward functions: list them, score completions with them.")
     g.command("list")(list_rewards)
     g.command("score")(score)

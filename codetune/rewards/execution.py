@@ -19,10 +19,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from codetune.code.extraction import DEFAULT_STOP_SEQUENCES
 from codetune.console import log
 from codetune.problems.model import Problem, job_for
 from codetune.problems.program import is_code_prompt, program_for, prompt_entry_point
-from codetune.rewards.extraction import DEFAULT_STOP_SEQUENCES
 from codetune.rewards.hacking import hacking_findings
 from codetune.rewards.registry import RewardFunc, register_reward
 from codetune.sandbox.types import (
@@ -218,7 +218,7 @@ def data_cause(problems: list, results: list[ExecutionResult], jobs: list[Execut
     if by_row and all("is not supported" in r.reason and "language" in r.reason
                       for r in by_row.values()):
         return f"the sandbox does not run language {cfg.language!r} (set language)"
-    from codetune.eval.assemble import defines
+    from codetune.code.assemble import defines
 
     judged = [p for p in problems if p is not None]  # (problem, program)
     missing = [prob.entry_point for prob, program in judged if prob.entry_point

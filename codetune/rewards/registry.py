@@ -13,11 +13,10 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+from codetune import plugins
 from codetune.errors import CodetuneError
 
 RewardFunc = Callable[..., list[float | None]]
@@ -53,22 +52,8 @@ def available_rewards() -> list[str]:
 
 
 def import_object(spec: str) -> Any:
-    """Import ``package.module:attr`` (the working directory is importable, like ``python -m``)."""
-    module_name, _, attr = spec.partition(":")
-    if not module_name or not attr:
-        raise CodetuneError(f"reward {spec!r}: expected 'package.module:function'")
-    cwd = str(Path.cwd())
-    if cwd not in sys.path:
-        sys.path.insert(0, cwd)
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise CodetuneError(f"reward {spec!r}: cannot import {module_name!r} ({exc}); is it on "
-                            "PYTHONPATH or in the working directory?") from None
-    try:
-        return getattr(module, attr)
-    except AttributeError:
-        raise CodetuneError(f"reward {spec!r}: module {module_name!r} has no {attr!r}") from None
+    """Import a reward named ``package.module:attr`` (``codetune.plugins.import_object``)."""
+    return plugins.import_object(spec, "reward")
 
 
 def named(fn: RewardFunc, name: str) -> RewardFunc:

@@ -10,7 +10,7 @@ import math
 from functools import cache
 from typing import Any
 
-from codetune.rewards.extraction import completion_text
+from codetune.code.extraction import completion_text
 from codetune.rewards.registry import RewardFunc, register_reward
 
 

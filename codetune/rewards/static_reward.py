@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from codetune.rewards.extraction import DEFAULT_STOP_SEQUENCES, program_text
+from codetune.code.assemble import program_text
+from codetune.code.extraction import DEFAULT_STOP_SEQUENCES
 from codetune.rewards.registry import RewardFunc, register_reward
 from codetune.rewards.static import StaticConfig, analyse
 

@@ -1,4 +1,5 @@
-"""``codetune rl --algo grpo|rloo|dpo``: thin wrapper over ``run_grpo``/``run_dpo``."""
+"""``codetune rl --algo grpo|rloo|dpo`` and ``codetune rm``: thin wrappers over ``run_grpo``,
+``run_dpo`` and ``train_reward_model``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from typing import Annotated
 import typer
 
 from codetune.commands import ConfigOpt, SetOpt
+
+StrOpt = str | None
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Start over in a run dir with checkpoints or a finished run (deletes them).")]
 
 
 def rl(model: Annotated[str | None, typer.Option(help="Policy: SFT model dir or hub id.")] = None,
@@ -22,6 +27,7 @@ def rl(model: Annotated[str | None, typer.Option(help="Policy: SFT model dir or 
        method: Annotated[str | None, typer.Option(help="full, lora or qlora.")] = None,
        max_steps: Annotated[int | None, typer.Option(help="Optimizer steps.")] = None,
        resume: Annotated[bool, typer.Option("--resume", help="From the last checkpoint.")] = False,
+       force: ForceOpt = False,
        deepspeed: Annotated[str | None, typer.Option(
            "--deepspeed", help="zero2, zero3 or a DeepSpeed JSON file (accelerate launch).")
                             ] = None,
@@ -37,7 +43,7 @@ def rl(model: Annotated[str | None, typer.Option(help="Policy: SFT model dir or 
     sets = list(set_ or []) + ([f"tasks.source={tasks}"] if tasks else [])
     cfg = load_config(RLConfig, config, sets, model=model, algo=algo, pairs=pairs,
                       output_dir=output_dir, method=method, max_steps=max_steps,
-                      resume=resume or None, deepspeed=deepspeed)
+                      resume=resume or None, force=force or None, deepspeed=deepspeed)
     if show_config:
         print(yaml.safe_dump(to_plain(cfg), sort_keys=False))
         return
@@ -55,5 +61,46 @@ def rl(model: Annotated[str | None, typer.Option(help="Policy: SFT model dir or 
     print(json.dumps({k: v for k, v in summary.items() if k != "config"}, indent=2, default=str))
 
 
+def rm(model: Annotated[StrOpt, typer.Option(help="Base model (usually the SFT model).")] = None,
+       tasks: Annotated[StrOpt, typer.Option(
+           help="Tasks to mine on: mbpp or a JSONL/dataset dir with prompt + tests.")] = None,
+       pairs: Annotated[StrOpt, typer.Option(help="Train on these pairs (skip mining).")] = None,
+       output_dir: Annotated[StrOpt, typer.Option("--output-dir", "-o", help="Run dir.")] = None,
+       resume: Annotated[bool, typer.Option("--resume", help="From the last checkpoint.")] = False,
+       force: ForceOpt = False,
+       deepspeed: Annotated[StrOpt, typer.Option(
+           "--deepspeed", help="zero2, zero3 or a DeepSpeed JSON file (accelerate launch).")
+                            ] = None,
+       mine_only: Annotated[bool, typer.Option("--mine-only", help="Write pairs.jsonl and stop.")
+                            ] = False,
+       config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Train a reward model (TRL RewardTrainer) on preference pairs mined by execution."""
+    from pathlib import Path
+
+    from codetune.config import load_config, save_config
+    from codetune.rl.rm import RMConfig
+
+    sets = list(set_ or []) + ([f"mine.tasks.source={tasks}"] if tasks else [])
+    cfg = load_config(RMConfig, config, sets, model=model, pairs=pairs, output_dir=output_dir,
+                      deepspeed=deepspeed, resume=resume or None, force=force or None)
+    if mine_only:
+        from codetune.rl.pairs import mine_pairs
+
+        cfg.mine.model = cfg.mine.model or cfg.model
+        save_config(cfg, cfg.output_dir)
+        from codetune.rewards.pool import close_shared_pool
+
+        try:
+            found = mine_pairs(cfg.mine, Path(cfg.output_dir) / "pairs.jsonl")
+        finally:
+            close_shared_pool()
+        print(json.dumps({"pairs": len(found), "file": str(Path(cfg.output_dir) / "pairs.jsonl")}))
+        return
+    from codetune.rl.rm import train_reward_model
+
+    print(json.dumps(train_reward_model(cfg), indent=2))
+
+
 def register(app: typer.Typer) -> None:
     app.command("rl")(rl)
+    app.command("rm")(rm)

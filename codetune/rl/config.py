@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from codetune.errors import CodetuneError
 from codetune.models.loading import LoraSettings
 from codetune.rewards.combined import RewardSpec
-from codetune.rl.tasks import TaskSetConfig
+from codetune.rl.prompt_sets import TaskSetConfig
 from codetune.sandbox.config import SandboxConfig
 
 TRL_CONFIGS = {"grpo": "GRPOConfig", "rloo": "RLOOConfig", "dpo": "DPOConfig"}
@@ -61,6 +61,11 @@ class RLConfig:
     seed: int = field(default=0, metadata={"help": "random seed."})
     resume: bool = field(default=False, metadata={
         "help": "continue from the last checkpoint in output_dir."})
+    force: bool = field(default=False, metadata={
+        "help": "start over in an output_dir that holds checkpoints or a finished run."})
+    async_rewards: bool = field(default=True, metadata={
+        "help": "grpo/rloo: run the reward functions concurrently (TRL async reward functions), "
+                "so the sandbox batch overlaps the static and reward-model scores."})
     use_vllm: bool = field(default=False, metadata={
         "help": "rollouts with vLLM (TRL use_vllm; the vllm extra and a CUDA GPU)."})
     vllm_mode: str = field(default="colocate", metadata={
@@ -72,7 +77,7 @@ class RLConfig:
         "help": "the execution reward's sandbox pool (docs/sandbox.md)."})
     trl: dict = field(default_factory=dict, metadata={
         "help": "extra keys of TRL's GRPOConfig/RLOOConfig/DPOConfig, checked and typed "
-                "against its fields."})
+                "against its fields; a key codetune sets from this config is an error."})
 
 
 def check_config(cfg: RLConfig) -> None:
@@ -102,6 +107,6 @@ def trl_keys(algo: str, keys: dict) -> dict:
     """``trl:`` keys checked against the algorithm's TRL config and converted to its types."""
     import trl
 
-    from codetune.config import convert_fields
+    from codetune.train.trainer_config import check_passthrough
 
-    return convert_fields(getattr(trl, TRL_CONFIGS[algo]), keys, "trl")
+    return check_passthrough(getattr(trl, TRL_CONFIGS[algo]), keys, "trl")

@@ -2,29 +2,17 @@
 
 Offline and cheap: no generation and no sandbox during training, so it is a useful first step
 before GRPO. The reference policy is the starting model (TRL builds it; with LoRA, the base with
-adapters off).
+adapters off). The run itself is the one runtime's (``codetune.train.runtime``).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from codetune.artifacts import atomic_write_json, read_jsonl
-from codetune.config import save_config, to_plain
-from codetune.console import add_log_file, log
+from codetune.artifacts import read_jsonl
 from codetune.errors import CodetuneError
-from codetune.rl.common import (
-    METRICS_FILE,
-    MetricsLogger,
-    deepspeed_config,
-    device_args,
-    load_policy,
-    read_metrics,
-    resume_checkpoint,
-    save_final,
-)
-from codetune.rl.config import RLConfig
+from codetune.rl.common import RL_DEFAULTS, load_policy, shared_args
+from codetune.rl.config import RLConfig, check_config
 
 
 def pair_dataset(path: str):
@@ -40,37 +28,37 @@ def pair_dataset(path: str):
     return Dataset.from_list(rows)
 
 
-def run_dpo(cfg: RLConfig) -> dict[str, Any]:
-    """Train the policy with DPO on ``cfg.pairs``; same outputs as ``run_grpo``."""
-    from trl import DPOConfig, DPOTrainer
+def dpo_args(cfg: RLConfig):
+    """``DPOConfig`` from the codetune config plus its checked ``trl:`` keys."""
+    from trl import DPOConfig
 
-    if not cfg.model:
-        raise CodetuneError("no policy model: pass --model DIR")
-    out = Path(cfg.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    add_log_file(out / "run.log")
-    checkpoint = resume_checkpoint(cfg)
-    save_config(cfg, out)
+    from codetune.train.trainer_config import trainer_config
+
+    ours = dict(shared_args(cfg), beta=cfg.beta or 0.1,
+                per_device_train_batch_size=cfg.prompts_per_step)
+    return trainer_config(DPOConfig, ours, cfg.trl, "trl", defaults=RL_DEFAULTS,
+                          names={"per_device_train_batch_size": "prompts_per_step"},
+                          deepspeed=cfg.deepspeed)
+
+
+def run_dpo(cfg: RLConfig, callbacks: list | None = None) -> dict[str, Any]:
+    """Train the policy with DPO on ``cfg.pairs``; same run layout as every trainer."""
+    from trl import DPOTrainer
+
+    from codetune.config import to_plain
+    from codetune.train.runtime import finish_run, read_metrics, run_trainer, start_run
+
+    cfg.algo = "dpo"
+    check_config(cfg)
     dataset = pair_dataset(cfg.pairs)
+    args = dpo_args(cfg)
+    checkpoint = start_run(cfg, cfg.output_dir, cfg.resume, cfg.force)
     model, tokenizer = load_policy(cfg)
-    args = DPOConfig(output_dir=cfg.output_dir, beta=cfg.beta or 0.1,
-                     learning_rate=cfg.learning_rate, max_steps=cfg.max_steps,
-                     per_device_train_batch_size=cfg.prompts_per_step,
-                     save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit,
-                     logging_steps=cfg.logging_steps, seed=cfg.seed, report_to="none",
-                     gradient_checkpointing=False, disable_tqdm=True,
-                     deepspeed=deepspeed_config(cfg.deepspeed), **device_args(), **cfg.trl)
-    trainer = DPOTrainer(model=model, args=args, train_dataset=dataset,
-                         processing_class=tokenizer,
-                         callbacks=[MetricsLogger(out / METRICS_FILE)])
-    result = trainer.train(resume_from_checkpoint=checkpoint)
-    final = save_final(trainer, tokenizer, out)
-    rows = read_metrics(out)
-    summary = {"algo": "dpo", "steps": trainer.state.global_step,
-               "train_loss": result.training_loss, "final_model": str(final),
-               "first": rows[0] if rows else {}, "last": rows[-1] if rows else {},
-               "config": to_plain(cfg)}
-    if trainer.is_world_process_zero():
-        atomic_write_json(out / "summary.json", summary)
-    log.info("dpo done: %d steps, model in %s", summary["steps"], final)
-    return summary
+    trainer = DPOTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                         callbacks=callbacks)
+    metrics = run_trainer(trainer, checkpoint)
+    rows = read_metrics(cfg.output_dir)
+    return finish_run(trainer, tokenizer, cfg.output_dir, "dpo", {
+        "algo": "dpo", "train_loss": metrics["train_loss"],
+        "train_wall_s": metrics["train_wall_s"], "first": rows[0] if rows else {},
+        "last": rows[-1] if rows else {}, "config": to_plain(cfg)})

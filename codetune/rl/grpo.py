@@ -2,56 +2,51 @@
 
 Reward components go to TRL as separate functions with ``reward_weights`` so TRL logs each one
 (``rewards/<name>/mean``); the execution reward adds ``execution/pass_rate`` and TRL adds
-``completions/mean_length``; a :class:`StepTimer` adds where the step's time went.
+``completions/mean_length``; a :class:`StepTimer` adds where the step's time went. With
+``async_rewards`` the components run concurrently (the sandbox batch overlaps the others).
+The run itself (config, resume, SIGTERM, outputs) is the one runtime's: ``codetune.train.runtime``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from codetune.artifacts import atomic_write_json
-from codetune.config import save_config, to_plain
-from codetune.console import add_log_file, log
+from codetune.console import log
 from codetune.rewards.combined import build_rewards, mask_grader_errors
 from codetune.rewards.pool import close_shared_pool
-from codetune.rl.common import (
-    METRICS_FILE,
-    MetricsLogger,
-    check_config,
-    deepspeed_config,
-    device_args,
-    load_policy,
-    read_metrics,
-    resume_checkpoint,
-    save_final,
-)
-from codetune.rl.config import RLConfig
-from codetune.rl.tasks import task_dataset
+from codetune.rl.common import LOGGED, RL_DEFAULTS, load_policy, shared_args
+from codetune.rl.config import RLConfig, check_config
+from codetune.rl.prompt_sets import task_dataset
 from codetune.rl.timing import StepTimer
 
+NAMES = {"per_device_train_batch_size": "prompts_per_step * num_generations",
+         "reward_weights": "rewards[].weight", "deepspeed": "deepspeed"}
 
-def trainer_args(cfg: RLConfig, weights: list[float]) -> dict[str, Any]:
-    """Keyword arguments for ``GRPOConfig``/``RLOOConfig`` from the codetune config."""
-    args = dict(
-        output_dir=cfg.output_dir, num_generations=cfg.num_generations,
-        per_device_train_batch_size=cfg.prompts_per_step * cfg.num_generations,
-        max_completion_length=cfg.max_completion_length, temperature=cfg.temperature,
-        learning_rate=cfg.learning_rate, beta=cfg.beta, max_steps=cfg.max_steps,
-        save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit,
-        logging_steps=cfg.logging_steps, seed=cfg.seed, reward_weights=weights,
-        report_to="none", gradient_checkpointing=False, use_vllm=cfg.use_vllm,
-        vllm_mode=cfg.vllm_mode, dataloader_num_workers=0, disable_tqdm=True,
-        deepspeed=deepspeed_config(cfg.deepspeed), **device_args())
+
+def trainer_args(cfg: RLConfig, weights: list[float]):
+    """``GRPOConfig``/``RLOOConfig`` from the codetune config plus its checked ``trl:`` keys."""
+    from trl import GRPOConfig, RLOOConfig
+
+    from codetune.train.trainer_config import trainer_config
+
+    ours = dict(shared_args(cfg), num_generations=cfg.num_generations,
+                per_device_train_batch_size=cfg.prompts_per_step * cfg.num_generations,
+                max_completion_length=cfg.max_completion_length, temperature=cfg.temperature,
+                beta=cfg.beta, reward_weights=weights, use_vllm=cfg.use_vllm,
+                vllm_mode=cfg.vllm_mode)
     if cfg.algo == "grpo":
-        args["scale_rewards"] = cfg.scale_rewards
-    args.update(cfg.trl)
-    return args
+        ours["scale_rewards"] = cfg.scale_rewards
+    cls = GRPOConfig if cfg.algo == "grpo" else RLOOConfig
+    return trainer_config(cls, ours, cfg.trl, "trl", defaults=RL_DEFAULTS, names=NAMES,
+                          deepspeed=cfg.deepspeed)
 
 
-def build_trainer(cfg: RLConfig, pool: Any = None, timer: StepTimer | None = None):
+def build_trainer(cfg: RLConfig, pool: Any = None, timer: StepTimer | None = None,
+                  callbacks: list | None = None):
     """(trainer, tokenizer, reward funcs) for ``cfg.algo`` in grpo/rloo, ready to ``train()``."""
-    from trl import GRPOConfig, GRPOTrainer, RLOOConfig, RLOOTrainer
+    from trl import GRPOTrainer, RLOOTrainer
+
+    from codetune.rl.async_rewards import concurrent_rewards, trainer_supports_async
 
     check_config(cfg)
     shared = {"pool": pool} if pool is not None else {}
@@ -64,48 +59,47 @@ def build_trainer(cfg: RLConfig, pool: Any = None, timer: StepTimer | None = Non
 
         check_judge(pool=shared["pool"], before="training")
     funcs, weights = build_rewards(cfg.rewards, **shared)
-    funcs = mask_grader_errors(funcs)  # a grader error masks the row, never a partial score
+    args = trainer_args(cfg, weights)  # a bad trl: key fails before the slow loads
     dataset = task_dataset(cfg.tasks, pool=shared.get("pool"))  # calibrates time limits
     model, tokenizer = load_policy(cfg)
-    config_cls, trainer_cls = (GRPOConfig, GRPOTrainer) if cfg.algo == "grpo" else (
-        RLOOConfig, RLOOTrainer)
-    args = config_cls(**trainer_args(cfg, weights))
+    trainer_cls = GRPOTrainer if cfg.algo == "grpo" else RLOOTrainer
     timer = timer or StepTimer()
-    trainer = trainer_cls(model=model, reward_funcs=timer.wrap_rewards(funcs), args=args,
+    if cfg.async_rewards and trainer_supports_async(trainer_cls):
+        reward_funcs = concurrent_rewards(funcs, timer.wrap_rewards(funcs))
+    else:  # a grader error masks the row, never a partial score
+        funcs = mask_grader_errors(funcs)
+        reward_funcs = timer.wrap_rewards(funcs)
+    trainer = trainer_cls(model=model, reward_funcs=reward_funcs, args=args,
                           train_dataset=dataset, processing_class=tokenizer,
-                          callbacks=[timer, MetricsLogger(Path(cfg.output_dir) / METRICS_FILE,
-                                                          timer)])
+                          callbacks=[timer, *(callbacks or [])])
     timer.attach(trainer)
     return trainer, tokenizer, funcs
 
 
-def run_grpo(cfg: RLConfig, pool: Any = None) -> dict[str, Any]:
-    """Train the policy with GRPO (or RLOO when ``cfg.algo == "rloo"``); returns a summary.
+def run_grpo(cfg: RLConfig, pool: Any = None, callbacks: list | None = None) -> dict[str, Any]:
+    """Train the policy with GRPO (or RLOO when ``cfg.algo == "rloo"``); returns the summary.
 
-    Writes ``<output_dir>/config.yaml``, ``metrics.jsonl``, ``run.log``, ``checkpoint-N/`` and the
-    final policy in ``final/``.
+    The run dir has the layout of every trainer (``codetune.train.runtime``): ``config.yaml``,
+    ``run.log``, ``metrics.jsonl``, ``checkpoint-N/``, ``final/``, ``summary.json``.
     """
-    out = Path(cfg.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    add_log_file(out / "run.log")
-    checkpoint = resume_checkpoint(cfg)
-    save_config(cfg, out)
+    from codetune.config import to_plain
+    from codetune.train.runtime import finish_run, read_metrics, run_trainer, start_run
+
+    check_config(cfg)
+    checkpoint = start_run(cfg, cfg.output_dir, cfg.resume, cfg.force)
     timer = StepTimer()
-    trainer, tokenizer, funcs = build_trainer(cfg, pool=pool, timer=timer)
-    log.info("%s: %d prompts x %d generations per step, rewards %s", cfg.algo,
-             cfg.prompts_per_step, cfg.num_generations,
-             {f.__name__: s.weight for f, s in zip(funcs, cfg.rewards, strict=True)})
     try:
-        result = trainer.train(resume_from_checkpoint=checkpoint)
+        trainer, tokenizer, funcs = build_trainer(cfg, pool=pool, timer=timer,
+                                                 callbacks=callbacks)
+        log.info("%s: %d prompts x %d generations per step, rewards %s", cfg.algo,
+                 cfg.prompts_per_step, cfg.num_generations,
+                 {f.__name__: s.weight for f, s in zip(funcs, cfg.rewards, strict=True)})
+        metrics = run_trainer(trainer, checkpoint, timer=timer, show=LOGGED)
     finally:
         close_shared_pool()  # no-op unless the rewards started the shared pool
-    final = save_final(trainer, tokenizer, out)
-    rows = [r for r in read_metrics(out) if "reward" in r]
-    summary = {"algo": cfg.algo, "steps": trainer.state.global_step,
-               "train_loss": result.training_loss, "final_model": str(final),
-               "first": rows[0] if rows else {}, "last": rows[-1] if rows else {},
-               "timing_mean_s": timer.summary(), "config": to_plain(cfg)}
-    if trainer.is_world_process_zero():
-        atomic_write_json(out / "summary.json", summary)
-    log.info("%s done: %d steps, model in %s", cfg.algo, summary["steps"], final)
-    return summary
+    rows = [r for r in read_metrics(cfg.output_dir) if "reward" in r]
+    return finish_run(trainer, tokenizer, cfg.output_dir, cfg.algo, {
+        "algo": cfg.algo, "train_loss": metrics["train_loss"],
+        "train_wall_s": metrics["train_wall_s"], "first": rows[0] if rows else {},
+        "last": rows[-1] if rows else {}, "timing_mean_s": timer.summary(),
+        "config": to_plain(cfg)})

@@ -1,18 +1,26 @@
-"""Where an RL step's time goes: generation, each reward component, and the rest (the update).
+"""Where an RL step's time goes: generation, each reward component, the reward phase, the rest.
 
-Wall time per optimizer step comes from a ``TrainerCallback``; generation and reward time from
-wrapping the trainer's ``_generate`` and ``_calculate_rewards`` on the instance (TRL 1.16 method
-names), and each reward function, so the split is measured inside the real trainer.
+Measured through public hooks: a ``TrainerCallback`` times each optimizer step, and the reward
+functions (ours, handed to TRL) time themselves; ``reward_s`` is the reward phase's wall time
+(first reward start to last reward end, so concurrent rewards count once). Generation is the one
+phase TRL exposes no hook for: :meth:`StepTimer.attach` times the trainer's ``_generate`` (TRL
+1.16) and reports whether it could; ``tests/rl/test_timing.py`` fails when it cannot, and without
+it ``generation_s`` is the time from the step's start to its first reward call.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections import defaultdict
 from typing import Any
 
 from transformers import TrainerCallback
+
+from codetune.console import log
+
+GENERATE_METHOD = "_generate"  # TRL's private rollout method (GRPOTrainer, RLOOTrainer)
 
 
 class StepTimer(TrainerCallback):
@@ -21,7 +29,14 @@ class StepTimer(TrainerCallback):
     def __init__(self) -> None:
         self.current: dict[str, float] = defaultdict(float)
         self.history: list[dict[str, float]] = []
+        self.generation_hooked = False
         self._t0 = 0.0
+        self._window: list[float] = []  # reward calls' starts and ends this step
+        self._lock = threading.Lock()
+
+    def _add(self, key: str, seconds: float) -> None:
+        with self._lock:
+            self.current[key] += seconds
 
     def timed(self, key: str, fn: Any) -> Any:
         @functools.wraps(fn)
@@ -30,36 +45,61 @@ class StepTimer(TrainerCallback):
             try:
                 return fn(*args, **kwargs)
             finally:
-                self.current[key] += time.perf_counter() - start
+                self._add(key, time.perf_counter() - start)
 
         return wrapper
 
-    def attach(self, trainer: Any) -> None:
-        """Wrap the trainer's generation and reward methods (instance attributes, not the class)."""
-        if hasattr(trainer, "_generate"):
-            trainer._generate = self.timed("generation_s", trainer._generate)
-        if hasattr(trainer, "_calculate_rewards"):
-            trainer._calculate_rewards = self.timed("reward_s", trainer._calculate_rewards)
+    def attach(self, trainer: Any) -> bool:
+        """Time the trainer's generation (an instance attribute, not the class); False (and a
+        warning) when this TRL has no such method: generation time is then estimated."""
+        method = getattr(trainer, GENERATE_METHOD, None)
+        self.generation_hooked = callable(method)
+        if self.generation_hooked:
+            setattr(trainer, GENERATE_METHOD, self.timed("generation_s", method))
+        else:
+            log.warning("%s has no %s: generation time is estimated (step start to first reward)",
+                        type(trainer).__name__, GENERATE_METHOD)
+        return self.generation_hooked
 
     def wrap_rewards(self, funcs: list) -> list:
-        """Reward functions that also time themselves under ``reward/<name>_s``."""
+        """Reward functions that time themselves (``reward/<name>_s``) and the reward phase."""
         out = []
         for fn in funcs:
-            wrapped = self.timed(f"reward/{fn.__name__}_s", fn)
-            wrapped.__name__ = fn.__name__
-            out.append(wrapped)
+            out.append(self._reward_timed(fn))
         return out
+
+    def _reward_timed(self, fn: Any) -> Any:
+        key = f"reward/{fn.__name__}_s"
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                end = time.perf_counter()
+                with self._lock:
+                    self.current[key] += end - start
+                    self._window += [start, end]
+
+        wrapper.__name__ = fn.__name__
+        return wrapper
 
     def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self._t0 = time.perf_counter()
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        step = dict(self.current)
+        with self._lock:
+            step, window = dict(self.current), self._window
+            self.current, self._window = defaultdict(float), []
         step["step_s"] = time.perf_counter() - self._t0
+        if window:
+            step["reward_s"] = max(window) - min(window)
+            if not self.generation_hooked:
+                step["generation_s"] = max(0.0, min(window) - self._t0)
         gen, rew = step.get("generation_s", 0.0), step.get("reward_s", 0.0)
         step["update_s"] = max(0.0, step["step_s"] - gen - rew)
         self.history.append(step)
-        self.current = defaultdict(float)
 
     def summary(self, skip_first: int = 1) -> dict[str, float]:
         """Mean seconds per step for every phase, leaving out ``skip_first`` warm-up steps."""

@@ -5,8 +5,8 @@ see docs/sandbox.md.
 """
 
 from codetune.sandbox.config import SandboxConfig
-from codetune.sandbox.pool import SandboxPool
-from codetune.sandbox.remote import RemotePool, open_pool
+from codetune.sandbox.pool import SandboxPool, open_pool
+from codetune.sandbox.remote import RemotePool
 from codetune.sandbox.types import ExecutionJob, ExecutionResult
 
 __all__ = ["SandboxPool", "RemotePool", "open_pool", "SandboxConfig", "ExecutionJob",

@@ -13,12 +13,13 @@ from pathlib import Path
 from codetune.artifacts import pid_alive
 from codetune.errors import CodetuneError
 from codetune.paths import sandbox_dir
-from codetune.sandbox.config import BACKENDS, PROCESS_ISOLATIONS, SandboxConfig
+from codetune.sandbox.config import BACKENDS, DOCKER_IO, PROCESS_ISOLATIONS, SandboxConfig
 
 # The in-container runner: sandbox/runner in a checkout, codetune/_sandbox/runner in a wheel.
 RUNNER_DIR = sandbox_dir() / "runner"
 IMAGE_RUNNER = "/opt/codetune/runner/main.py"  # where the image and bubblewrap mount it
 BUILD_DIR = "/build"  # compiled artifacts of the running job (other languages)
+IO_DIR = "/run/codetune-io"  # where a container sees its job/result pipes (docker_io fifo)
 DOCKER_HINT = ("start it with `bash scripts/ensure_docker.sh` (or `sudo dockerd &`), or pass "
                "`--backend process` for weaker rlimit-only isolation")
 PROCESS_WARNING = ("backend 'process': candidate code runs as host subprocesses with rlimits "
@@ -56,11 +57,17 @@ def image_exists(image: str) -> bool:
     return proc.returncode == 0
 
 
-def docker_command(config: SandboxConfig, name: str) -> list[str]:
-    """The ``docker run`` line of one pool container (every flag is a hardening measure)."""
+def docker_command(config: SandboxConfig, name: str, io_dir: str | None = None) -> list[str]:
+    """The ``docker run`` line of one pool container (every flag is a hardening measure).
+
+    ``io_dir``: a host folder holding the job and result pipes (``channel.FifoChannel``),
+    bind-mounted read-only at ``IO_DIR`` (root-only: 0700, so no candidate uid can open them);
+    without it jobs go through the attached stdin/stdout.
+    """
     mem = f"{config.container_memory_mb}m"
+    io = (["--volume", f"{io_dir}:{IO_DIR}:ro"], ["--io", IO_DIR]) if io_dir else (["-i"], [])
     return [
-        docker_binary(), "run", "-i", "--rm", "--name", name,
+        docker_binary(), "run", *io[0], "--rm", "--name", name,
         "--label", "codetune.sandbox=1",
         "--label", f"codetune.owner_pid={owner_token(os.getpid())}",
         "--network", "none", "--memory", mem, "--memory-swap", mem,
@@ -77,7 +84,7 @@ def docker_command(config: SandboxConfig, name: str) -> list[str]:
         "--log-driver", "none", "--stop-signal", "SIGKILL", "--workdir", "/tmp",
         "--env", "PYTHONDONTWRITEBYTECODE=1", "--env", "HOME=/tmp",
         config.image, "python3", "-I", "-S", IMAGE_RUNNER, "--scratch", "/tmp,/dev/shm",
-        "--build", BUILD_DIR, "--isolated",
+        "--build", BUILD_DIR, "--isolated", *io[1],
     ]
 
 
@@ -182,6 +189,8 @@ def validate_backend(config: SandboxConfig) -> None:
     if config.backend not in BACKENDS:
         raise CodetuneError(f"sandbox backend {config.backend!r} is not one of "
                             f"{', '.join(BACKENDS)}")
+    if config.docker_io not in DOCKER_IO:
+        raise CodetuneError(f"docker_io {config.docker_io!r} is not one of {', '.join(DOCKER_IO)}")
     if config.process_isolation not in PROCESS_ISOLATIONS:
         raise CodetuneError(f"process_isolation {config.process_isolation!r} is not one of "
                             f"{', '.join(PROCESS_ISOLATIONS)}")

@@ -17,6 +17,7 @@ from pathlib import Path
 from codetune.console import log
 from codetune.errors import CodetuneError
 from codetune.languages import LANGUAGES, image_packages
+from codetune.sandbox import warm
 from codetune.sandbox.backends import RUNNER_DIR, check_docker, docker_binary
 from codetune.sandbox.config import IMAGE_REPO, SandboxConfig
 
@@ -115,6 +116,7 @@ def _stage_layer(root: Path, recipe: ImageRecipe) -> Path:
     (layer / "site-packages").mkdir()
     if recipe.pip_packages:
         _pip_target(layer / "site-packages", recipe)
+    warm.stage(layer, recipe.languages)
     return layer
 
 
@@ -138,9 +140,16 @@ def _layer_hash(layer: Path, base_id: str) -> str:
 def _commit_layer(base: str, layer: Path, image: str, digest: str,
                   languages: tuple[str, ...] = ("python",)) -> None:
     docker = docker_binary()
-    cid = _run([docker, "create", base, "python3", "-c", "pass"]).strip()
+    # Go's build cache and Node's startup snapshot are made in this container (offline)
+    warm_up = warm.warm_command(languages)
+    cid = _run([docker, "create", "--network", "none", base,
+                *(warm_up or ["python3", "-c", "pass"])]).strip()
     try:
         _run([docker, "cp", str(layer), f"{cid}:/opt/codetune"])
+        if warm_up:
+            log.info("warming the image: %s", ", ".join(
+                n for n in ("go", "javascript", "typescript") if n in languages))
+            _run([docker, "start", "-a", cid])
         changes = [f"LABEL {LABEL_LAYER}={digest}",
                    f"LABEL {LABEL_LANGUAGES}={','.join(languages)}",
                    "USER 65534:65534", "WORKDIR /tmp",

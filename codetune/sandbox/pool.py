@@ -18,6 +18,7 @@ from codetune.errors import CodetuneError
 from codetune.languages import get_language
 from codetune.sandbox import backends
 from codetune.sandbox.config import SandboxConfig
+from codetune.sandbox.remote import RemotePool
 from codetune.sandbox.toolchains import identical_programs, is_supported, program_payload
 from codetune.sandbox.types import ERROR, SANDBOX_ERROR, ExecutionJob, ExecutionResult
 from codetune.sandbox.worker import RunnerDied, Worker
@@ -33,8 +34,6 @@ class SandboxPool:
     def __new__(cls, config: SandboxConfig | None = None, **overrides):
         backend = overrides.get("backend", config.backend if config is not None else "docker")
         if cls is SandboxPool and backend == "remote":  # the same interface over HTTP hosts
-            from codetune.sandbox.remote import RemotePool
-
             return RemotePool(config, **overrides)
         return super().__new__(cls)
 
@@ -270,3 +269,12 @@ class _Feeder:
 
     def _give_up(self, item: _InFlight, status: str, reason: str) -> None:
         self.done(item.index, _failed(self.jobs[item.index], status, reason, item.started))
+
+
+def open_pool(config: SandboxConfig | None = None):
+    """A pool for ``config``: a ``RemotePool`` for backend remote, else a local
+    ``SandboxPool`` (not started: use it as a context manager or call ``start()``)."""
+    config = config or SandboxConfig()
+    if config.backend == "remote":
+        return RemotePool(config)
+    return SandboxPool(config)

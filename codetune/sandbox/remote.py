@@ -226,14 +226,3 @@ class _Batch:
             self.results[index] = result
         if self.on_result is not None:
             self.on_result(result)
-
-
-def open_pool(config: SandboxConfig | None = None):
-    """A pool for ``config``: a ``RemotePool`` for backend remote, else a local
-    ``SandboxPool`` (not started: use it as a context manager or call ``start()``)."""
-    config = config or SandboxConfig()
-    if config.backend == "remote":
-        return RemotePool(config)
-    from codetune.sandbox.pool import SandboxPool
-
-    return SandboxPool(config)

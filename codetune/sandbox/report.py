@@ -68,7 +68,7 @@ def run_jobs_file(jobs_path: Path, output: Path, config: SandboxConfig) -> None:
 
 def print_bench(config: SandboxConfig, mutants: int, docker_sample: int) -> list:
     """``codetune sandbox bench``: a quick side-by-side on this machine."""
-    from codetune.sandbox import bench
+    from codetune.sandbox import harness_comparison as bench
 
     items = bench.programs(mutants)
     workers = config.resolved_workers()

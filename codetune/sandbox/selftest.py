@@ -8,7 +8,7 @@ import shutil
 import time
 from dataclasses import dataclass
 
-from codetune.sandbox import backends, tasks
+from codetune.sandbox import backends, reference_jobs
 from codetune.sandbox.config import SandboxConfig
 from codetune.sandbox.pool import SandboxPool
 from codetune.sandbox.types import ExecutionJob
@@ -42,9 +42,9 @@ def run_selftest(config: SandboxConfig, sample: int = 20) -> tuple[list[Check], 
     if config.backend == "docker":
         facts["docker"] = backends.check_docker()
         facts["image"] = config.image
-    problems = tasks.humaneval_problems()[:sample]
-    good = tasks.canonical_jobs(problems)
-    bad = [tasks.humaneval_job(p, "    return None\n", job_id=f"{p['task_id']}/none")
+    problems = reference_jobs.humaneval_problems()[:sample]
+    good = reference_jobs.canonical_jobs(problems)
+    bad = [reference_jobs.humaneval_job(p, "    return None\n", job_id=f"{p['task_id']}/none")
            for p in problems]
     hostile = [ExecutionJob(id=name, code=code, tests=["assert f(1) == 2"], timeout_s=3.0)
                for name, (code, _) in HOSTILE.items()]

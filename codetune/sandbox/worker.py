@@ -12,6 +12,7 @@ import time
 
 from codetune.console import log
 from codetune.sandbox import backends
+from codetune.sandbox.channel import FifoChannel
 from codetune.sandbox.config import SandboxConfig
 
 _generation = itertools.count()
@@ -30,6 +31,7 @@ class Worker:
         self.name = ""
         self.scratch = ""
         self._buffer = b""
+        self.channel: FifoChannel | None = None  # docker_io fifo: the job and result pipes
         self.restarts = 0
         self.failed_at: float | None = None  # when a (re)start last failed
 
@@ -52,16 +54,22 @@ class Worker:
     def _start_once(self, deadline: float) -> None:
         if self.config.backend == "docker":
             self.name = f"codetune-sbx-{os.getpid()}-{self.index}-{next(_generation)}"
-            cmd = backends.docker_command(self.config, self.name)
+            if self.config.docker_io == "fifo":
+                self.channel = FifoChannel()
+            cmd = backends.docker_command(self.config, self.name,
+                                          self.channel.folder if self.channel else None)
         else:
             self.scratch = backends.make_scratch()
             cmd = backends.process_command(self.scratch, self.config)
         self._buffer = b""
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL if self.channel else
+                                     subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, start_new_session=True)
         line = self._read_line(deadline)
         if not line.startswith(b"{") or b'"ready"' not in line:
             raise RunnerDied(f"unexpected first line {line[:200]!r}")
+        if self.channel:
+            self.channel.connected()
 
     def run(self, job: dict) -> dict:
         """Send one job and wait for its result (``RunnerDied`` if gone or hung)."""
@@ -79,8 +87,11 @@ class Worker:
         if self.proc is None or self.proc.poll() is not None:
             raise RunnerDied("runner is not running")
         try:
-            self.proc.stdin.write(line + b"\n")
-            self.proc.stdin.flush()
+            if self.channel:
+                self.channel.write(line + b"\n")
+            else:
+                self.proc.stdin.write(line + b"\n")
+                self.proc.stdin.flush()
         except (BrokenPipeError, OSError, ValueError) as exc:
             raise RunnerDied(f"could not send the job: {exc}") from None
 
@@ -96,15 +107,25 @@ class Worker:
         return row
 
     def _read_line(self, deadline: float) -> bytes:
-        fd = self.proc.stdout.fileno()
+        fd = self.channel.read_fd if self.channel else self.proc.stdout.fileno()
+        # With pipes, the docker client's stdout still tells when the container is gone
+        # before its runner ever opened them (a failed start).
+        watched = [fd, self.proc.stdout.fileno()] if self.channel else [fd]
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise RunnerDied("no answer before the deadline (hung)")
-            ready, _, _ = select.select([fd], [], [], left)
+            ready, _, _ = select.select(watched, [], [], left)
             if not ready:
                 continue
-            chunk = os.read(fd, 1 << 16)
+            if fd not in ready:  # only the client spoke: it printed something or exited
+                if not os.read(watched[1], 1 << 16):
+                    raise RunnerDied(f"runner exited{self._stderr_tail()}")
+                continue
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                continue
             if not chunk:
                 raise RunnerDied(f"runner exited{self._stderr_tail()}")
             self._buffer += chunk
@@ -135,10 +156,14 @@ class Worker:
     def close(self) -> None:
         """Stop the runner (the container is removed: --rm, plus rm -f in case the client died)."""
         proc, self.proc = self.proc, None
+        if self.channel is not None:
+            self.channel.close()  # the runner reads EOF and exits
+            self.channel = None
         if proc is not None:
             for stream in (proc.stdin, proc.stdout, proc.stderr):
                 try:
-                    stream.close()
+                    if stream is not None:
+                        stream.close()
                 except OSError:
                     pass
             if proc.poll() is None:

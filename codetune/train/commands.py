@@ -13,14 +13,16 @@ ModelOpt = Annotated[str | None, typer.Option(help="Model dir or hub id to start
 DataOpt = Annotated[str | None, typer.Option(help="Training dataset dir or file.")]
 OutOpt = Annotated[str | None, typer.Option("--output-dir", "-o", help="Run dir to write.")]
 ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint.")]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Start over in a run dir with checkpoints or a finished run (deletes them).")]
 DsOpt = Annotated[str | None, typer.Option(
     "--deepspeed", help="zero2, zero3 or a DeepSpeed JSON file (multi-GPU: accelerate launch).")]
 StepsOpt = Annotated[int | None, typer.Option(help="Optimizer steps (overrides epochs).")]
 
 
 def pretrain(model: ModelOpt = None, dataset: DataOpt = None, output_dir: OutOpt = None,
-             max_steps: StepsOpt = None, resume: ResumeOpt = False, deepspeed: DsOpt = None,
-             config: ConfigOpt = None, set_: SetOpt = None) -> None:
+             max_steps: StepsOpt = None, resume: ResumeOpt = False, force: ForceOpt = False,
+             deepspeed: DsOpt = None, config: ConfigOpt = None, set_: SetOpt = None) -> None:
     """Causal-LM pretraining on a packed dataset (from `codetune data pretrain`)."""
     from codetune.config import load_config
     from codetune.train.config import PretrainConfig
@@ -28,14 +30,15 @@ def pretrain(model: ModelOpt = None, dataset: DataOpt = None, output_dir: OutOpt
 
     sets = list(set_ or []) + ([f"train.max_steps={max_steps}"] if max_steps else [])
     cfg = load_config(PretrainConfig, config, sets, model=model, dataset=dataset,
-                      output_dir=output_dir, resume=resume or None, deepspeed=deepspeed)
+                      output_dir=output_dir, resume=resume or None, force=force or None,
+                      deepspeed=deepspeed)
     print(final_model_dir(run_pretrain(cfg)))
 
 
 def sft(model: ModelOpt = None, dataset: DataOpt = None, output_dir: OutOpt = None,
         method: Annotated[str | None, typer.Option(help="full, lora or qlora.")] = None,
-        max_steps: StepsOpt = None, resume: ResumeOpt = False, deepspeed: DsOpt = None,
-        attn_implementation: Annotated[str | None, typer.Option(
+        max_steps: StepsOpt = None, resume: ResumeOpt = False, force: ForceOpt = False,
+        deepspeed: DsOpt = None, attn_implementation: Annotated[str | None, typer.Option(
             help="auto (sdpa_packed for packed rows), sdpa_packed, sdpa, eager, "
                  "flash_attention_2.")] = None,
         config: ConfigOpt = None, set_: SetOpt = None) -> None:
@@ -47,6 +50,7 @@ def sft(model: ModelOpt = None, dataset: DataOpt = None, output_dir: OutOpt = No
     sets = list(set_ or []) + ([f"train.max_steps={max_steps}"] if max_steps else [])
     cfg = load_config(SFTRunConfig, config, sets, model=model, dataset=dataset,
                       output_dir=output_dir, method=method, resume=resume or None,
+                      force=force or None,
                       deepspeed=deepspeed, attn_implementation=attn_implementation)
     print(final_model_dir(run_sft(cfg)))
 

@@ -47,7 +47,8 @@ class TrainSettings:
     report_to: str = field(default="none", metadata={
         "help": "Experiment trackers: none, tensorboard, wandb, ..."})
     extra: dict = field(default_factory=dict, metadata={
-        "help": "Any other TrainingArguments / SFTConfig field, passed through as is."})
+        "help": "Any other TrainingArguments / SFTConfig field: checked against its fields and "
+                "typed; a field codetune already sets from this config is an error."})
 
 
 @dataclass
@@ -83,6 +84,9 @@ class PretrainConfig:
         "help": "Cap on held-out blocks used for perplexity."})
     resume: bool = field(default=False, metadata={
         "help": "Continue from the last checkpoint in output_dir."})
+    force: bool = field(default=False, metadata={
+        "help": "Start over in an output_dir that holds checkpoints or a finished run "
+                "(deletes them)."})
     deepspeed: str | None = field(default=None, metadata={
         "help": "zero2, zero3 or a DeepSpeed JSON file (launch with `accelerate launch`)."})
     train: PretrainTrainSettings = field(default_factory=lambda: PretrainTrainSettings())
@@ -119,6 +123,9 @@ class SFTRunConfig:
         "help": "Held-out share for eval loss when the dataset has no validation split."})
     resume: bool = field(default=False, metadata={
         "help": "Continue from the last checkpoint in output_dir."})
+    force: bool = field(default=False, metadata={
+        "help": "Start over in an output_dir that holds checkpoints or a finished run "
+                "(deletes them)."})
     deepspeed: str | None = field(default=None, metadata={
         "help": "zero2, zero3 or a DeepSpeed JSON file (launch with `accelerate launch`)."})
     train: SFTTrainSettings = field(default_factory=lambda: SFTTrainSettings())

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codetune.config import save_config
-from codetune.console import add_log_file, log
+from codetune.console import log
 from codetune.errors import CodetuneError
 from codetune.train.config import PretrainConfig
 from codetune.train.data import load_splits, require_columns
@@ -50,15 +49,15 @@ def load_pretrain_data(config: PretrainConfig):
 
 
 def run_pretrain(config: PretrainConfig, callbacks: list | None = None) -> Path:
-    """Train ``config.model`` on ``config.dataset``; return the output dir (model + metrics)."""
+    """Train ``config.model`` on ``config.dataset``; return the run dir (layout: train.runtime)."""
     from transformers import Trainer, TrainingArguments
 
     from codetune.models.loading import load_causal_lm, load_tokenizer
     from codetune.train.runtime import (
         eval_metrics,
-        resolve_resume,
+        finish_run,
         run_trainer,
-        save_final,
+        start_run,
         training_arguments,
     )
 
@@ -67,16 +66,12 @@ def run_pretrain(config: PretrainConfig, callbacks: list | None = None) -> Path:
     out = Path(config.output_dir)
     tokenizer = load_tokenizer(config.model)
     train, held = load_pretrain_data(config)
-    resume_from = resolve_resume(out, config.resume)
+    args = training_arguments(TrainingArguments, config.train, out, held is not None,
+                              config.deepspeed, remove_unused_columns=False)
+    resume_from = start_run(config, out, config.resume, config.force)
     model = load_causal_lm(config.model, dtype=_train_dtype())
     if config.train.gradient_checkpointing:
         model.config.use_cache = False
-    args = training_arguments(TrainingArguments, config.train, out, held is not None,
-                              config.deepspeed, remove_unused_columns=False,
-                              per_device_eval_batch_size=config.train.per_device_eval_batch_size)
-    out.mkdir(parents=True, exist_ok=True)
-    add_log_file(out / "run.log")
-    save_config(config, out)
     log.info("pretraining %s on %d blocks (%d held out) -> %s", config.model, len(train),
              len(held) if held is not None else 0, out)
     trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=held,
@@ -89,7 +84,7 @@ def run_pretrain(config: PretrainConfig, callbacks: list | None = None) -> Path:
     if held is not None:
         metrics.update(eval_metrics(trainer))
         log.info("held-out perplexity %.2f", metrics["eval_perplexity"])
-    save_final(trainer, tokenizer, out, metrics)
+    finish_run(trainer, tokenizer, out, "pretrain", metrics)
     return out
 
 

@@ -1,8 +1,21 @@
-"""Pieces shared by pretraining and SFT: trainer arguments, resume, SIGTERM, logging, output."""
+"""The one trainer runtime: pretrain, SFT, the reward model, GRPO, RLOO and DPO all run through it.
+
+Every run dir has the same layout::
+
+    config.yaml      the resolved config
+    run.log          the full log
+    metrics.jsonl    one row per logging step (loss, rewards, timing, ...)
+    checkpoint-N/    every save_steps steps and on SIGTERM (model, optimizer, scheduler, RNG)
+    final/           the model (or LoRA adapter) + tokenizer: what `codetune eval`, `merge`,
+                     `rl --model` and `reward_model` read
+    summary.json     written last: marks the run finished (steps, loss, the trainer's metrics)
+
+A dir with checkpoints needs ``--resume`` (continue) or ``--force`` (start over); a finished run
+is never trained over without one of them. The config is built in :mod:`trainer_config`.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
@@ -14,52 +27,28 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from codetune.artifacts import atomic_write_json, final_model_dir
-from codetune.config import convert_fields
-from codetune.console import log
+from codetune.artifacts import atomic_write_json, atomic_write_text, final_model_dir, read_jsonl
+from codetune.config import save_config
+from codetune.console import add_log_file, log
 from codetune.errors import CodetuneError
-from codetune.train.config import TrainSettings
+from codetune.train.trainer_config import (  # noqa: F401 (the runtime's config half)
+    device_flags,
+    trainer_config,
+    training_arguments,
+)
+
+METRICS_FILE = "metrics.jsonl"
+SUMMARY_FILE = "summary.json"
+device_defaults = device_flags  # the older name
 
 
 class TrainingInterrupted(CodetuneError):
     """Training stopped on SIGTERM after saving a checkpoint."""
 
 
-def device_defaults(bf16: bool | None) -> dict[str, Any]:
-    """fp32 + ``use_cpu`` without CUDA; bf16 on CUDA when supported (and not turned off)."""
-    from codetune.models.device import cuda_bf16, trainer_flags
-
-    if bf16 and not cuda_bf16():
-        log.warning("bf16 requested without a bf16-capable CUDA device: training in fp32")
-    return trainer_flags(bf16)
-
-
-def training_arguments(cls: type, settings: TrainSettings, output_dir: str | os.PathLike,
-                       has_eval: bool, deepspeed: str | None = None, **stage: Any):
-    """Build ``cls`` (TrainingArguments or SFTConfig) from ``settings`` plus stage fields."""
-    from codetune.train.deepspeed import resolve_deepspeed, single_process_env
-
-    extra = convert_fields(cls, settings.extra, "train.extra")  # typed like cls's fields
-    kw = {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)
-          if f.name not in ("extra", "bf16")}
-    kw.update(device_defaults(settings.bf16))
-    # transformers 5 renamed it; the old name (SFTConfig defaults it to True) only warns.
-    kw["activation_checkpointing"] = kw.pop("gradient_checkpointing")
-    kw["gradient_checkpointing"] = None
-    kw.update(output_dir=str(output_dir), save_strategy="steps", logging_first_step=True,
-              eval_strategy="steps" if (has_eval and settings.eval_steps) else "no",
-              deepspeed=resolve_deepspeed(deepspeed), dataloader_pin_memory=False)
-    if settings.eval_steps is None:
-        kw.pop("eval_steps")
-    kw.update(stage)
-    kw.update(extra)
-    if kw.get("deepspeed"):
-        single_process_env()
-    try:
-        return cls(**kw)
-    except (ValueError, TypeError) as exc:
-        first = str(exc).splitlines()[0]
-        raise CodetuneError(f"train: invalid training settings ({first})") from None
+def is_main_process() -> bool:
+    """Rank 0 (or no launcher): the one process that writes shared files."""
+    return int(os.environ.get("RANK", "0") or 0) == 0
 
 
 def last_checkpoint(output_dir: str | os.PathLike) -> str | None:
@@ -72,19 +61,65 @@ def last_checkpoint(output_dir: str | os.PathLike) -> str | None:
     return str(max(done, key=lambda p: int(p.name.split("-")[-1]))) if done else None
 
 
-def resolve_resume(output_dir: str | os.PathLike, resume: bool) -> str | None:
-    """Checkpoint to resume from; refuse to silently restart over existing checkpoints."""
-    ckpt = last_checkpoint(output_dir)
+def resolve_resume(output_dir: str | os.PathLike, resume: bool, force: bool = False) -> str | None:
+    """Checkpoint to resume from; refuse to silently restart over checkpoints or a finished run."""
+    out = Path(output_dir)
+    if resume and force:
+        raise CodetuneError("--resume and --force: pass one (continue the run, or start over)")
+    ckpt = last_checkpoint(out)
+    if force:
+        if (ckpt or (out / SUMMARY_FILE).exists()) and is_main_process():
+            log.warning("--force: removing the previous run's checkpoints and outputs in %s", out)
+            clear_run(out)
+        return None
     if resume:
         if ckpt is None:
-            log.warning("--resume: no checkpoint in %s yet, starting from step 0", output_dir)
+            log.warning("--resume: no checkpoint in %s yet, starting from step 0", out)
         else:
             log.info("resuming from %s", ckpt)
+            if is_main_process():
+                _drop_metrics_after(out, int(Path(ckpt).name.split("-")[-1]))
         return ckpt
+    if (out / SUMMARY_FILE).exists():
+        raise CodetuneError(f"{out} holds a finished run ({SUMMARY_FILE}, final/): pass --force "
+                            "to train again over it, --resume to continue it, or choose another "
+                            "--output-dir")
     if ckpt is not None:
-        raise CodetuneError(f"{output_dir} already holds checkpoints ({Path(ckpt).name}): pass "
-                            "--resume to continue that run or choose another --output-dir")
+        raise CodetuneError(f"{out} already holds checkpoints ({Path(ckpt).name}): pass --resume "
+                            "to continue that run, --force to start over, or choose another "
+                            "--output-dir")
     return None
+
+
+def clear_run(out: Path) -> None:
+    """Remove what a previous run wrote (checkpoints, final model, metrics, summary)."""
+    for path in [*out.glob("checkpoint-*"), final_model_dir(out), out / ".final-tmp"]:
+        shutil.rmtree(path, ignore_errors=True)
+    for name in (METRICS_FILE, SUMMARY_FILE, "metrics.json"):
+        (out / name).unlink(missing_ok=True)
+
+
+def _drop_metrics_after(out: Path, step: int) -> None:
+    """Resuming at ``step``: forget rows logged after it (a kill lost those steps)."""
+    path = out / METRICS_FILE
+    if path.exists():
+        rows = [r for r in read_jsonl(path) if r.get("step", 0) <= step]
+        atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in rows))
+
+
+def start_run(config: Any, output_dir: str | os.PathLike, resume: bool,
+              force: bool = False) -> str | None:
+    """Check the run dir (resume/force rules), create it, start ``run.log``, write
+    ``config.yaml``; return the checkpoint to resume from."""
+    if not str(output_dir):
+        raise CodetuneError("no output dir: pass -o DIR")
+    out = Path(output_dir)
+    ckpt = resolve_resume(out, resume, force)
+    out.mkdir(parents=True, exist_ok=True)
+    add_log_file(out / "run.log")
+    if is_main_process():
+        save_config(config, out)
+    return ckpt
 
 
 class GracefulStop(TrainerCallback):
@@ -99,7 +134,9 @@ class GracefulStop(TrainerCallback):
         self.requested = True
 
     def on_train_begin(self, args, state, control, **kwargs):
-        if _in_main_thread():
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGTERM, self._handle)
 
     def on_step_end(self, args, state, control, **kwargs):
@@ -119,26 +156,43 @@ class GracefulStop(TrainerCallback):
             self._previous = None
 
 
-def _in_main_thread() -> bool:
-    import threading
+class MetricsLogger(TrainerCallback):
+    """Every log record to ``metrics.jsonl`` (rank 0) and a line in the log; ``timer`` (an RL
+    ``StepTimer``) adds the step's ``timing/*``; ``show`` limits the keys in the log line."""
 
-    return threading.current_thread() is threading.main_thread()
-
-
-class LogToCodetune(TrainerCallback):
-    """Mirror the trainer's log records into codetune's log (and so into ``run.log``)."""
+    def __init__(self, path: Path, timer: Any = None, show: tuple[str, ...] | None = None) -> None:
+        self.path, self.timer, self.show = Path(path), timer, show
 
     def on_log(self, args, state, control, logs=None, **kwargs):
-        if logs and state.is_world_process_zero:
-            shown = {k: (round(v, 5) if isinstance(v, float) else v) for k, v in logs.items()}
-            log.info("step %d %s", state.global_step, json.dumps(shown))
+        if not logs or not state.is_world_process_zero:  # one writer under accelerate launch
+            return
+        row = {"step": state.global_step, **{k: v for k, v in logs.items()
+                                              if isinstance(v, int | float | str)}}
+        if self.timer is not None and self.timer.history:
+            row.update({f"timing/{k}": v for k, v in self.timer.history[-1].items()})
+        row = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row) + "\n")
+        shown = {k: (round(v, 5) if isinstance(v, float) else v) for k, v in logs.items()
+                 if self.show is None or k in self.show}
+        log.info("step %d %s", state.global_step, json.dumps(shown))
 
 
-def run_trainer(trainer, resume_from: str | None) -> dict[str, Any]:
-    """Train with SIGTERM handling; return train metrics or raise ``TrainingInterrupted``."""
+def read_metrics(output_dir: str | os.PathLike) -> list[dict]:
+    """The rows of a run's ``metrics.jsonl`` (one per logging step)."""
+    path = Path(output_dir) / METRICS_FILE
+    return list(read_jsonl(path)) if path.exists() else []
+
+
+def run_trainer(trainer, resume_from: str | None, timer: Any = None,
+                show: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Train with SIGTERM checkpointing and ``metrics.jsonl``; return the train metrics
+    (``steps``, ``train_loss``, ``train_wall_s``, ...) or raise ``TrainingInterrupted``."""
     stop = GracefulStop()
     trainer.add_callback(stop)
-    trainer.add_callback(LogToCodetune())
+    trainer.add_callback(MetricsLogger(Path(trainer.args.output_dir) / METRICS_FILE, timer,
+                                       show))
     started = time.perf_counter()
     try:
         result = trainer.train(resume_from_checkpoint=resume_from)
@@ -149,8 +203,8 @@ def run_trainer(trainer, resume_from: str | None) -> dict[str, Any]:
         raise TrainingInterrupted(f"stopped by SIGTERM at step {stop.stopped_at}; checkpoint saved "
                                   f"to {ckpt}; rerun with --resume to continue")
     metrics = dict(result.metrics)
-    metrics["global_step"] = trainer.state.global_step
-    metrics["train_wall_s"] = round(time.perf_counter() - started, 2)
+    metrics.update(steps=trainer.state.global_step, train_loss=result.training_loss,
+                   train_wall_s=round(time.perf_counter() - started, 2))
     return metrics
 
 
@@ -165,20 +219,35 @@ def eval_metrics(trainer) -> dict[str, float]:
     return metrics
 
 
-def save_final(trainer, tokenizer, output_dir: str | os.PathLike, metrics: dict) -> Path:
-    """Write the final model/adapter + tokenizer into ``<output_dir>/final``, then metrics.
+def save_final(trainer, tokenizer, output_dir: str | os.PathLike) -> Path:
+    """Write the model/adapter + tokenizer into ``<output_dir>/final``.
 
-    Every rank saves (ZeRO-3 gathers its shards) into a temp dir that rank 0 renames into place,
-    so a kill never leaves a half-written model; ``metrics.json`` comes last and marks the run
-    complete. Returns the final model's folder.
+    Every rank saves (ZeRO-3 gathers its shards) into one temp dir that rank 0 renames into
+    place, so a kill never leaves a half-written model and ranks never race on ``final``.
     """
     out = Path(output_dir)
     final, tmp = final_model_dir(out), out / ".final-tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
+    main = trainer.is_world_process_zero()
+    if main:
+        shutil.rmtree(tmp, ignore_errors=True)
+    trainer.accelerator.wait_for_everyone()
     trainer.save_model(str(tmp))
-    if trainer.is_world_process_zero():
+    if main:
         tokenizer.save_pretrained(str(tmp))
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)
-        atomic_write_json(out / "metrics.json", metrics)
+    trainer.accelerator.wait_for_everyone()
     return final
+
+
+def finish_run(trainer, tokenizer, output_dir: str | os.PathLike, name: str,
+               summary: dict[str, Any]) -> dict[str, Any]:
+    """Save ``final/``, then ``summary.json`` (rank 0; last, so it marks a finished run).
+    Returns the summary with ``trainer``, ``steps`` and ``final_model`` filled in."""
+    final = save_final(trainer, tokenizer, output_dir)
+    summary = {"trainer": name, "steps": trainer.state.global_step, **summary,
+               "final_model": str(final)}
+    if trainer.is_world_process_zero():
+        atomic_write_json(Path(output_dir) / SUMMARY_FILE, summary)
+    log.info("%s done: %d steps, model in %s", name, summary["steps"], final)
+    return summary

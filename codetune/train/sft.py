@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from codetune.config import save_config
-from codetune.console import add_log_file, log
+from codetune.console import log
 from codetune.errors import CodetuneError
 from codetune.models.loading import METHODS
 from codetune.train.config import SFTRunConfig
@@ -81,7 +80,7 @@ def build_sft_trainer(config: SFTRunConfig, callbacks: list | None = None) -> SF
     from trl import SFTConfig, SFTTrainer
 
     from codetune.models.loading import load_model_for_training
-    from codetune.train.runtime import resolve_resume, training_arguments
+    from codetune.train.runtime import start_run, training_arguments
 
     if config.method not in METHODS:
         raise CodetuneError(f"method {config.method!r}: unknown; choose one of "
@@ -94,15 +93,15 @@ def build_sft_trainer(config: SFTRunConfig, callbacks: list | None = None) -> SF
     columns = list(SFT_FORMATS[data_format])
     train = train.select_columns(columns)
     held = held.select_columns(columns) if held is not None else None
-    resume_from = resolve_resume(config.output_dir, config.resume)
-    model = load_model_for_training(config.model, config.method, config.lora,
-                                    config.train.gradient_checkpointing,
-                                    attn_implementation=attention_for(config))
     args = training_arguments(
         SFTConfig, config.train, config.output_dir, held is not None, config.deepspeed,
         max_length=config.max_length, packing=config.packing,
         packing_strategy=config.packing_strategy, dataset_num_proc=None,
         **loss_masking(config, data_format, tokenizer))
+    resume_from = start_run(config, config.output_dir, config.resume, config.force)
+    model = load_model_for_training(config.model, config.method, config.lora,
+                                    config.train.gradient_checkpointing,
+                                    attn_implementation=attention_for(config))
     trainer = SFTTrainer(model=model, args=args, train_dataset=train, eval_dataset=held,
                          processing_class=tokenizer, callbacks=callbacks or [])
     if config.method == "qlora":
@@ -121,15 +120,12 @@ def _adapters_to_compute_dtype(model) -> None:
 
 
 def run_sft(config: SFTRunConfig, callbacks: list | None = None) -> Path:
-    """Fine-tune; the model (or adapter) + tokenizer go to ``<output_dir>/final``, metrics and
-    logs beside it. Returns the run folder ``output_dir``."""
-    from codetune.train.runtime import eval_metrics, run_trainer, save_final
+    """Fine-tune; returns the run dir (``final/`` holds the model or adapter + tokenizer; the
+    layout is the one of every trainer, see ``codetune.train.runtime``)."""
+    from codetune.train.runtime import eval_metrics, finish_run, run_trainer
 
     setup = build_sft_trainer(config, callbacks)
     out = Path(config.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    add_log_file(out / "run.log")
-    save_config(config, out)
     trainer = setup.trainer
     log.info("sft (%s, %s data, packing=%s) %s on %d examples -> %s", config.method,
              setup.data_format, config.packing, config.model, len(trainer.train_dataset), out)
@@ -137,5 +133,5 @@ def run_sft(config: SFTRunConfig, callbacks: list | None = None) -> Path:
     metrics.update(method=config.method, data_format=setup.data_format)
     if trainer.eval_dataset is not None:
         metrics.update(eval_metrics(trainer))
-    save_final(trainer, setup.tokenizer, out, metrics)
+    finish_run(trainer, setup.tokenizer, out, "sft", metrics)
     return out

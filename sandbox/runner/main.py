@@ -1,6 +1,8 @@
 """codetune's in-sandbox runner (stdlib only). Runs as PID 1 of a pool container.
 
-Reads one JSON job per line on stdin and writes one JSON result per line on stdout. Per job:
+Reads one JSON job per line on stdin and writes one JSON result per line on stdout (``--io DIR``:
+on the named pipes DIR/in and DIR/out instead, which the host shares with the container so no
+docker process copies the lines; codetune/sandbox/channel.py). Per job:
 two pristine *template* processes (exec'd once, never see a job) fork the candidate process and
 a fresh *judge* that receives only that job's tests; the runner enforces the wall clock and
 output cap, classifies the outcome from the judge's report, then kills every leftover process
@@ -37,10 +39,14 @@ def main(argv: list[str]) -> None:
     build = argv[argv.index("--build") + 1] if "--build" in argv else ""
     runner = supervise.Supervisor(scratch, isolated="--isolated" in argv, build=build)
     runner.slot = runner.prepare()
-    out = sys.stdout.buffer
+    jobs, out = sys.stdin.buffer, sys.stdout.buffer
+    if "--io" in argv:  # the host's pipes; it opened both ends already, so neither open blocks
+        folder = argv[argv.index("--io") + 1]
+        jobs = open(os.path.join(folder, "in"), "rb")  # noqa: SIM115 (lives as long as we do)
+        out = open(os.path.join(folder, "out"), "wb")  # noqa: SIM115
     out.write(json.dumps({"ready": VERSION, "pid": os.getpid()}).encode() + b"\n")
     out.flush()
-    for line in sys.stdin.buffer:
+    for line in jobs:
         if not line.strip():
             continue
         try:

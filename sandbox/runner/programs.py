@@ -30,7 +30,7 @@ COMPILE_KEEP = 2000  # characters of compiler output kept in the reason
 
 def run_job(sup, job: dict, slot, deadline: float) -> dict:
     """Compile (once), then run every case or the test program; the result dict."""
-    program = _resolve(job["program"], sup.build)
+    program = _with_image_caches(_resolve(job["program"], sup.build), sup.build)
     limits = job["limits"]
     write_sources(sup.build, program.get("sources") or {})
     started = time.monotonic()
@@ -69,6 +69,22 @@ def _resolve(value, build: str):
     if isinstance(value, dict):
         return {_resolve(k, build): _resolve(v, build) for k, v in value.items()}
     return value
+
+
+def _with_image_caches(program: dict, build: str) -> dict:
+    """Go reads the image's warm build cache (read-only: only misses, never writes) and Node
+    starts from the image's snapshot; an image or a process backend without them gets a fresh
+    Go cache in the job's build directory and Node without ``--snapshot-blob``."""
+    env = program.get("env") or {}
+    cache = env.get("GOCACHE")
+    if cache and not cache.startswith(build) and not os.path.isdir(cache):
+        program["env"] = {**env, "GOCACHE": os.path.join(build, "gocache")}
+    run = list(program.get("run") or [])
+    if "--snapshot-blob" in run[:-2]:
+        at = run.index("--snapshot-blob")
+        if not os.path.isfile(run[at + 1]):
+            program["run"] = run[:at] + run[at + 2:]
+    return program
 
 
 def write_sources(build: str, sources: dict) -> None:

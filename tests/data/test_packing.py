@@ -3,7 +3,7 @@ import random
 import pytest
 
 from codetune.data.packing import encode_files, fim_split, pack_blocks
-from codetune.data.pretrain import split_of
+from codetune.data.pretrain_tokens import split_of
 
 
 @pytest.fixture(scope="module")

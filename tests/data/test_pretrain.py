@@ -132,7 +132,7 @@ def test_recipe_typo_names_the_key(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["pretrain_python_stdlib", "pretrain_git_checkout",
-                                  "pretrain_site_packages_sharded"])
+                                  "pretrain_site_packages_sharded", "pretrain_site_packages_ray"])
 def test_shipped_recipes_load(name):
     root = Path(__file__).resolve().parents[2]
     recipe = load_config(PretrainRecipe, root / f"datasets_recipes/{name}.yaml")

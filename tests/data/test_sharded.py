@@ -1,5 +1,10 @@
 """The pretraining build on datatrove's executors: same decisions as the in-memory build,
-resumable after SIGKILL, and runnable on a local Ray instance."""
+resumable after SIGKILL, and runnable on a local Ray instance.
+
+The builds run the shipped recipes (``datasets_recipes/pretrain_site_packages_{sharded,ray}.yaml``:
+8 tasks) with the sources narrowed to one site-packages package (datatrove's own pipeline code)
+plus the planted test corpus (near and exact duplicates, a leaked benchmark, bad files), and the
+small test tokenizer: everything else as shipped."""
 
 import json
 import os
@@ -9,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import datatrove
 import numpy as np
 import pytest
 import yaml
@@ -20,6 +26,20 @@ from codetune.data.sharded.clusters import _PAIR_DTYPE, greedy_drops
 from codetune.errors import CodetuneError
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+SITE_PACKAGE = Path(datatrove.__file__).parent / "pipeline"  # ~90 files, ~0.5 MB
+
+
+def site_values(recipe: str, out: Path, corpus_dir: Path, tokenizer: Path, **executor) -> dict:
+    """A shipped recipe with its sources narrowed (see the module docstring)."""
+    values = yaml.safe_load((ROOT / "datasets_recipes" / f"{recipe}.yaml").read_text())
+    assert values["executor"]["tasks"] == 8
+    values["output_dir"] = str(out)
+    values["sources"] = [{"kind": "dir", "path": str(SITE_PACKAGE), "name": "site"},
+                         {"kind": "dir", "path": str(corpus_dir), "name": "corpus"}]
+    values["tokenize"].update(tokenizer=str(tokenizer), block_size=64, validation_fraction=0.2)
+    values["executor"].update(executor)
+    return values
 
 
 def values_for(corpus_dir: Path, out: Path, tokenizer: Path, executor: dict) -> dict:
@@ -51,20 +71,24 @@ def outputs(out: Path) -> dict:
 @pytest.fixture(scope="module")
 def memory_build(corpus_dir, tiny_tokenizer_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("mem") / "out"
-    return build_pretrain(load_config(PretrainRecipe, **values_for(
-        corpus_dir, out, tiny_tokenizer_dir, {"kind": "memory"})))
+    return build_pretrain(load_config(PretrainRecipe, **site_values(
+        "pretrain_site_packages_sharded", out, corpus_dir, tiny_tokenizer_dir, kind="memory")))
 
 
 @pytest.fixture(scope="module")
 def local_build(corpus_dir, tiny_tokenizer_dir, tmp_path_factory):
+    """The shipped recipe as is: ``executor: {kind: local, tasks: 8, workers: 2}``."""
     out = tmp_path_factory.mktemp("local") / "out"
-    return build_pretrain(load_config(PretrainRecipe, **values_for(
-        corpus_dir, out, tiny_tokenizer_dir, {"kind": "local", "tasks": 3, "workers": 2})))
+    values = site_values("pretrain_site_packages_sharded", out, corpus_dir, tiny_tokenizer_dir)
+    assert values["executor"]["kind"] == "local"
+    return build_pretrain(load_config(PretrainRecipe, **values))
 
 
 def test_sharded_build_drops_the_same_files_for_the_same_reasons(memory_build, local_build):
     assert drops(local_build.output_dir) == drops(memory_build.output_dir)
-    assert any(json.loads(d)["step"] == "near_dedup" for d in drops(local_build.output_dir))
+    steps = {json.loads(d)["step"] for d in drops(local_build.output_dir)}
+    assert {"near_dedup", "exact_dedup", "decontaminate"} <= steps
+    assert local_build.report["sources"][0]["files_read"] > 50  # the site-packages code was read
 
 
 def test_sharded_report_has_the_in_memory_rows(memory_build, local_build):
@@ -75,7 +99,7 @@ def test_sharded_report_has_the_in_memory_rows(memory_build, local_build):
             k: b[k] for k in ("step", "in", "kept", "dropped", "reasons")}
     assert loc["near_dup_clusters"] == mem["near_dup_clusters"]
     assert loc["files_out"] == mem["files_out"]
-    assert loc["executor"]["tasks"] == 3 and "work" not in loc
+    assert loc["executor"]["tasks"] == 8 and "work" not in loc
 
 
 def test_sharded_output_loads_as_the_tokenized_dataset(local_build):
@@ -109,8 +133,8 @@ def test_unknown_executor_kind_is_a_clear_error(corpus_dir, tiny_tokenizer_dir, 
 def test_sigkilled_build_resumes_skipping_finished_tasks_to_identical_outputs(
         corpus_dir, tiny_tokenizer_dir, tmp_path, local_build):
     out = tmp_path / "out"
-    values = values_for(corpus_dir, out, tiny_tokenizer_dir,
-                        {"kind": "local", "tasks": 3, "workers": 1, "keep_work": True})
+    values = site_values("pretrain_site_packages_sharded", out, corpus_dir, tiny_tokenizer_dir,
+                         workers=1, keep_work=True)
     recipe = tmp_path / "r.yaml"
     recipe.write_text(yaml.safe_dump(values))
     work = tmp_path / "out.work"
@@ -137,17 +161,18 @@ def test_sigkilled_build_resumes_skipping_finished_tasks_to_identical_outputs(
 
 
 @pytest.mark.timeout(900)
-def test_ray_executor_on_a_local_ray_instance(corpus_dir, tiny_tokenizer_dir, tmp_path,
-                                              local_build):
+def test_ray_recipe_on_a_local_ray_instance(corpus_dir, tiny_tokenizer_dir, tmp_path,
+                                            memory_build):
     ray = pytest.importorskip("ray")
     out = tmp_path / "out"
+    values = site_values("pretrain_site_packages_ray", out, corpus_dir, tiny_tokenizer_dir)
+    assert values["executor"]["kind"] == "ray" and not values["executor"]["ray_address"]
+    values["executor"]["mem_per_cpu_gb"] = 0.5  # schedulable on a busy test machine
     before = signal.getsignal(signal.SIGTERM)
     try:
-        result = build_pretrain(load_config(PretrainRecipe, **values_for(
-            corpus_dir, out, tiny_tokenizer_dir,
-            {"kind": "ray", "tasks": 3, "workers": 2, "mem_per_cpu_gb": 0.5})))
+        result = build_pretrain(load_config(PretrainRecipe, **values))
     finally:
         ray.shutdown()
-    assert drops(out) == drops(local_build.output_dir)
+    assert drops(out) == drops(memory_build.output_dir)
     assert result.report["executor"]["kind"] == "ray"
     assert signal.getsignal(signal.SIGTERM) is before  # Ray's handler did not replace ours

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from codetune.data.tasks import (
+from codetune.data.pyfunc import (
     SPLITS,
     TEMPLATES,
     TaskFamilyConfig,
@@ -16,7 +16,7 @@ from codetune.data.tasks import (
     self_check,
     templates_for,
 )
-from codetune.data.tasks.build import draw_parts
+from codetune.data.pyfunc.build import draw_parts
 from codetune.errors import CodetuneError
 
 SMALL = TaskFamilyConfig(sft_train=120, rl_train=40, sft_eval=40, rl_eval=40, heldout_eval=30)
@@ -113,7 +113,7 @@ def test_build_writes_jsonl_hf_dataset_and_manifest(tmp_path):
 
 
 def test_family_files_load_as_a_jsonl_benchmark(tmp_path):
-    from codetune.eval.tasks import load_tasks
+    from codetune.eval.benchmark_catalog import load_tasks
 
     build_task_family(dataclasses.replace(SMALL, hf_dataset=False), tmp_path / "tasks")
     tasks = load_tasks("jsonl", {"path": str(tmp_path / "tasks" / "sft_eval.jsonl")})

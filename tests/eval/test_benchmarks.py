@@ -7,7 +7,8 @@ import json
 import pytest
 
 from codetune.errors import CodetuneError
-from codetune.eval.tasks import Task, get_benchmark, load_tasks, register_benchmark
+from codetune.eval.benchmark_catalog import get_benchmark, load_tasks
+from codetune.eval.benchmark_registry import Task, register_benchmark
 
 
 def test_humaneval_has_164_tasks_with_prompt_as_code_prefix():

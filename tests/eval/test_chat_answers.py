@@ -1,4 +1,4 @@
-"""Chat answers are graded by one rule (``codetune.eval.assemble``) in ``eval run``, in
+"""Chat answers are graded by one rule (``codetune.code.assemble``) in ``eval run``, in
 ``eval samples`` raw rows and in the execution reward: the prompt's helpers are kept, syntax
 errors are reported as such, only a tail cut by the token limit is dropped."""
 
@@ -9,11 +9,11 @@ import json
 
 import pytest
 
-from codetune.eval.assemble import assemble
+from codetune.code.assemble import assemble
+from codetune.eval.benchmark_catalog import load_tasks
 from codetune.eval.config import SamplesEvalConfig
 from codetune.eval.run import evaluate_samples
 from codetune.eval.samples import read_samples, sample_from_output
-from codetune.eval.tasks import load_tasks
 
 
 @pytest.fixture(scope="module")

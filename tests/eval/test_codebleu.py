@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from codetune.errors import CodetuneError
+from codetune.eval.benchmark_catalog import load_tasks
 from codetune.eval.codebleu import codebleu_score, read_code_list
-from codetune.eval.tasks import load_tasks
 
 PACKAGE_SCRIPT = """
 import json, sys

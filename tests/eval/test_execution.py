@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from codetune.eval.benchmark_catalog import load_tasks
 from codetune.eval.config import SamplesEvalConfig
 from codetune.eval.run import evaluate_samples
-from codetune.eval.tasks import load_tasks
 
 pytestmark = pytest.mark.docker
 

@@ -74,8 +74,8 @@ def test_k_above_n_is_rejected_before_loading_a_model(tmp_path):
 def test_chat_format_samples_every_task_n_times(tiny_model_dir):
     import torch
 
+    from codetune.eval.benchmark_catalog import load_tasks
     from codetune.eval.run import generate_samples
-    from codetune.eval.tasks import load_tasks
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

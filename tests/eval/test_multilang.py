@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from codetune.eval.benchmark_catalog import load_tasks
 from codetune.eval.samples import read_samples
-from codetune.eval.tasks import load_tasks
 
 STRLEN = "HumanEval_23_strlen"
 # MultiPL-E's strlen, per language: a right and a wrong completion (cut before the stop token,

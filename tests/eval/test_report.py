@@ -8,11 +8,11 @@ import pytest
 
 from codetune.artifacts import atomic_write_json
 from codetune.errors import CodetuneError
+from codetune.eval.benchmark_catalog import load_tasks
 from codetune.eval.execution import SampleResult
 from codetune.eval.report import paired_comparison, write_report
 from codetune.eval.samples import Sample
 from codetune.eval.summary import build_summary
-from codetune.eval.tasks import load_tasks
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from codetune.errors import CodetuneError
+from codetune.eval.benchmark_catalog import load_tasks
 from codetune.eval.samples import read_samples
-from codetune.eval.tasks import load_tasks
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from codetune.eval.assemble import program_from_output
-from codetune.eval.sanitize import (
-    extract_code,
-    longest_parsable_prefix,
-    sanitize,
-    truncate_at_stop,
-)
+from codetune.code.assemble import program_from_output
+from codetune.code.extraction import extract_code
+from codetune.code.sanitize import longest_parsable_prefix, sanitize, truncate_at_stop
 
 PROMPT = 'from typing import List\n\n\ndef f(xs: List[int]) -> int:\n    """Sum."""\n'
 
@@ -24,7 +20,7 @@ def test_end_of_turn_tokens_always_stop():
 def test_chat_answer_takes_the_fence_defining_the_entry_point():
     text = ("Example:\n```python\nprint(f([1]))\n```\nSolution:\n```python\n"
             "def f(xs):\n    return sum(xs)\n```\nDone.")
-    assert extract_code(text, "f") == "def f(xs):\n    return sum(xs)"
+    assert extract_code(text, entry_point="f") == "def f(xs):\n    return sum(xs)"
 
 
 def test_chat_answer_without_the_entry_point_takes_the_longest_fence():
@@ -34,7 +30,7 @@ def test_chat_answer_without_the_entry_point_takes_the_longest_fence():
 
 def test_other_language_fences_are_ignored():
     text = "```bash\npip install x\n```\n```python\ndef f(): pass\n```"
-    assert extract_code(text, "f") == "def f(): pass"
+    assert extract_code(text, entry_point="f") == "def f(): pass"
 
 
 def test_unfenced_text_is_cut_at_the_shared_stop_sequences():
@@ -96,7 +92,7 @@ def test_syntax_error_in_the_completion_is_not_hidden_by_sanitising():
 
 
 def test_helpers_the_tests_call_survive_even_if_the_entry_point_does_not_use_them():
-    from codetune.eval.tasks import load_tasks
+    from codetune.eval.benchmark_catalog import load_tasks
 
     task = load_tasks("humaneval")[38]  # check() calls the prompt's encode_cyclic itself
     _, program = program_from_output("    return s[::-1]\n", task.code_prefix, task.entry_point,

@@ -50,8 +50,8 @@ def test_stdin_programs_keep_their_top_level_code_function_programs_are_sanitise
 
 
 def test_reward_and_evaluation_judge_the_same_program(sandbox_pool):
+    from codetune.eval.benchmark_registry import Task
     from codetune.eval.samples import sample_from_output
-    from codetune.eval.tasks import Task
 
     task = Task(task_id="t", prompt="def add(a, b):\n", tests=["assert add(1, 2) == 3"],
                 code_prefix="def add(a, b):\n", entry_point="add")

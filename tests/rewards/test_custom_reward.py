@@ -7,7 +7,7 @@ import pytest
 from codetune.config import load_config
 from codetune.rewards import build_rewards, score_components
 from codetune.rl.config import RLConfig
-from codetune.rl.tasks import load_task_rows
+from codetune.rl.prompt_sets import load_task_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "examples" / "rl_custom_reward.yaml"

@@ -1,6 +1,6 @@
 """Code extraction from completions: fences, chat messages, stop sequences, special tokens."""
 
-from codetune.rewards.extraction import completion_text, extract_code
+from codetune.code.extraction import completion_text, extract_code
 
 FUNC = "def f(x):\n    return x + 1"
 
@@ -16,12 +16,13 @@ def test_block_choice_on_request():
 
 
 def test_default_block_is_the_one_evaluation_would_run():
-    from codetune.eval.sanitize import extract_code as eval_extract
+    from codetune.code.assemble import assemble
 
     helper = "def helper(y):\n    return [y, y, y, y, y, y, y, y, y]"
     text = f"```python\n{FUNC}\n```\nAnd a helper:\n```python\n{helper}\n```"
-    assert extract_code(text, entry_point="f") == eval_extract(text, "f") == FUNC
-    assert extract_code(text) == eval_extract(text) == helper  # no entry point: the longest
+    assert extract_code(text, entry_point="f") == FUNC
+    assert assemble(text, "", "f", "chat", do_sanitize=False).completion == FUNC
+    assert extract_code(text) == helper  # no entry point: the longest
 
 
 def test_blocks_of_another_language_are_ignored():

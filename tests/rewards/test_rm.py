@@ -12,8 +12,8 @@ import json
 import pytest
 
 from codetune.config import load_config
-from codetune.rewards.mining import pair_candidates
-from codetune.rewards.rm import RMConfig, split_by_task, train_reward_model
+from codetune.rl.pairs import pair_candidates
+from codetune.rl.rm import RMConfig, split_by_task, train_reward_model
 
 
 def cand(text, passed, static):
@@ -46,7 +46,7 @@ def test_split_by_task_keeps_tasks_on_one_side():
 
 @pytest.fixture(scope="module")
 def family_tasks(tmp_path_factory):
-    from codetune.data.tasks.family import generate_tasks
+    from codetune.data.pyfunc.family import generate_tasks
 
     path = tmp_path_factory.mktemp("rm-tasks") / "tasks.jsonl"
     tasks = generate_tasks("rl", 16, seed=3, stream="train")

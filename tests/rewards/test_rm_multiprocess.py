@@ -22,7 +22,7 @@ def test_two_process_reward_model_trains_and_saves_once(tiny_model_dir, tmp_path
                                 "-o", str(out), "--set", "max_steps=2", "--set", "batch_size=2",
                                 "--set", "max_length=64"], tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = json.loads((out / "summary.json").read_text())
     assert metrics["train_pairs"] == 8 and metrics["heldout_pairs"] == 2
     assert (out / "final" / "config.json").exists()
     assert not list(out.glob(".final*"))

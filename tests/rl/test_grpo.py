@@ -8,9 +8,9 @@ import pytest
 
 from codetune.config import load_config
 from codetune.rewards import build_rewards
-from codetune.rl.common import read_metrics
 from codetune.rl.config import RLConfig
 from codetune.rl.grpo import build_trainer, run_grpo
+from codetune.train.runtime import read_metrics
 
 pytestmark = pytest.mark.slow
 
@@ -34,9 +34,9 @@ def test_combined_reward_components_logged_match_direct_calls(
     trainer, _, funcs = build_trainer(cfg, pool=sandbox_pool)
     calls: list[tuple[str, list, dict, list]] = []
 
-    def recording(fn):
-        def wrapper(completions, **kw):
-            out = fn(completions, **kw)
+    def recording(fn):  # the rewards are async (TRL gathers them concurrently)
+        async def wrapper(completions, **kw):
+            out = await fn(completions, **kw)
             calls.append((fn.__name__, completions, kw, out))
             return out
         wrapper.__name__ = fn.__name__

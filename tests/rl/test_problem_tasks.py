@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from codetune.benchmark_data import benchmark_file
-from codetune.rl.tasks import TaskSetConfig, load_task_rows
+from codetune.rl.prompt_sets import TaskSetConfig, load_task_rows
 
 
 def test_a_codecontests_file_becomes_rows_with_a_problem_column():

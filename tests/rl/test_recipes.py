@@ -6,8 +6,8 @@ import pytest
 
 from codetune.config import load_config
 from codetune.rewards.registry import available_rewards
-from codetune.rewards.rm import RMConfig
 from codetune.rl.config import RLConfig
+from codetune.rl.rm import RMConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 RL_RECIPES = sorted((ROOT / "datasets_recipes").glob("rl_*.yaml")) + [

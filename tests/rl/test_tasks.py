@@ -5,7 +5,7 @@ import json
 import pytest
 
 from codetune.errors import CodetuneError
-from codetune.rl.tasks import TaskSetConfig, load_task_rows, task_dataset
+from codetune.rl.prompt_sets import TaskSetConfig, load_task_rows, task_dataset
 
 
 def test_mbpp_train_split_is_tasks_601_to_974():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from codetune.sandbox import bench, tasks
+from codetune.sandbox import harness_comparison as bench
+from codetune.sandbox import reference_jobs as tasks
 
 pytestmark = pytest.mark.docker
 

@@ -14,7 +14,7 @@ def packed_dataset_dir(tmp_path_factory, tiny_tokenizer_dir) -> Path:
     """What `codetune data pretrain` writes: a DatasetDict of fixed-length ``input_ids`` blocks."""
     import datasets
 
-    from codetune.data.tokenizer import read_texts, stdlib_python_files
+    from codetune.data.source_base import read_texts, stdlib_python_files
     from codetune.models import load_tokenizer
 
     tok = load_tokenizer(tiny_tokenizer_dir)

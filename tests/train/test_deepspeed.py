@@ -58,7 +58,7 @@ def test_zero2_sft_runs_in_one_cpu_process(tiny_model_dir, prompt_completion_jso
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (out / "checkpoint-3" / "global_step3" / "zero_pp_rank_0_mp_rank_00_optim_states.pt"
             ).exists()
-    assert json.loads((out / "metrics.json").read_text())["global_step"] == 3
+    assert json.loads((out / "summary.json").read_text())["steps"] == 3
 
 
 def test_one_process_world_gets_a_free_port_not_a_fixed_one(monkeypatch):

@@ -64,7 +64,7 @@ def test_smollm2_package_imports_to_a_model_that_writes_a_passing_function(tmp_p
                                                                              sandbox_pool):
     import torch
 
-    from codetune.eval.assemble import assemble
+    from codetune.code.assemble import assemble
     from codetune.eval.generate import (
         GenerationSettings,
         generate_with_info,

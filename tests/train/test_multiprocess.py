@@ -34,7 +34,7 @@ def test_two_process_sft_checkpoints_and_resumes(tiny_model_dir, prompt_completi
                                       "--resume"), tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "resuming from" in again.stderr and "checkpoint-2" in again.stderr
-    metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["global_step"] == 4
+    metrics = json.loads((out / "summary.json").read_text())
+    assert metrics["steps"] == 4
     assert (out / "final" / "config.json").exists()
     assert not list(out.glob(".final*"))  # rank 0 renamed the one temp folder into place

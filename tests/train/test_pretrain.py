@@ -41,7 +41,7 @@ def test_pretrain_loss_falls_and_reports_perplexity(tiny_model_dir, packed_datas
     assert sum(losses[-3:]) / 3 < losses[0] - 0.3
     import json
 
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = json.loads((out / "summary.json").read_text())
     assert math.isclose(metrics["eval_perplexity"], math.exp(metrics["eval_loss"]), rel_tol=1e-6)
     assert metrics["eval_perplexity"] < 3000  # below a uniform guess over the 3k vocabulary
     assert (out / "final" / "model.safetensors").exists() and (out / "config.yaml").exists()

@@ -6,7 +6,6 @@ the ``module:function`` that returns its language pointer (the tree-sitter 0.22+
 
 from __future__ import annotations
 
-import importlib
 import warnings
 from collections.abc import Iterator
 from functools import cache
@@ -15,6 +14,7 @@ from tree_sitter import Language, Node, Parser, Tree
 
 from codetune.errors import CodetuneError
 from codetune.languages import LANGUAGES, grammar_target
+from codetune.plugins import import_object
 
 # From the language registry (codetune/languages.py); register_grammar adds more.
 GRAMMARS: dict[str, str] = {name: grammar_target(name) for name in LANGUAGES
@@ -43,12 +43,9 @@ def canonical(name: str) -> str:
 def language(name: str) -> Language:
     """The tree-sitter ``Language`` for ``name`` (loaded once)."""
     key = canonical(name)
-    module, _, func = GRAMMARS[key].partition(":")
-    try:
-        ptr = getattr(importlib.import_module(module), func or "language")()
-    except (ImportError, AttributeError) as exc:
-        raise CodetuneError(f"grammar '{key}' ({GRAMMARS[key]}) cannot be loaded: {exc}; "
-                            f"pip install {module.replace('_', '-')}") from None
+    module = GRAMMARS[key].partition(":")[0]
+    ptr = import_object(GRAMMARS[key], f"grammar {key!r}", default_attr="language",
+                        hint=f"pip install {module.replace('_', '-')}")()
     return Language(ptr)
 
 

@@ -7,7 +7,6 @@ re-parsed with the language's grammar (and compiled, for Python); one that fails
 
 from __future__ import annotations
 
-import importlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from codetune.data.augment.grammars import canonical, parses
 from codetune.data.augment.loops import for_to_while, while_to_for
 from codetune.data.augment.rename import rename_identifiers
 from codetune.errors import CodetuneError
+from codetune.plugins import import_object
 
 Augmentation = Callable[..., "str | None"]
 
@@ -47,12 +47,7 @@ AUGMENTATIONS: dict[str, AugmentationSpec] = {
 
 
 def _import(target: str) -> Callable:
-    module, _, name = target.partition(":")
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        raise CodetuneError(f"cannot import '{target}' ({exc}); expected package.module:function"
-                            ) from None
+    return import_object(target, "augmentation")
 
 
 def get_augmentation(name: str) -> AugmentationSpec:

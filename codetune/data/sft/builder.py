@@ -11,11 +11,11 @@ from codetune.data.decontaminate import Decontaminate
 from codetune.data.dedup import ExactDedup, NearDedup
 from codetune.data.pipeline import Pipeline
 from codetune.data.sft.config import TASKS, SFTRecipe
+from codetune.data.sft.items import TASK_BUILDERS
 from codetune.data.sft.output import write_dataset
 from codetune.data.sft.render import mix, render_samples
 from codetune.data.sft.report import SFTReport
 from codetune.data.sft.sources import read_source
-from codetune.data.sft.tasks import TASK_BUILDERS
 from codetune.data.sft.variants import make_mutants, make_variants
 from codetune.data.sft.verify import failure_text, job_key, make_job, run_jobs
 from codetune.errors import CodetuneError

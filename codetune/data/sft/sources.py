@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import glob
-import importlib
 import inspect
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from codetune.artifacts import read_jsonl
 from codetune.data.augment.grammars import EXTENSIONS, GRAMMARS, canonical, parse, parses, text
 from codetune.data.sft.config import SFTSourceConfig
 from codetune.errors import CodetuneError
+from codetune.plugins import import_object, is_plugin_name
 
 MBPP_HELDOUT = range(1, 601)  # prompt 1-10, test 11-510, validation 511-600 (train: 601-974)
 
@@ -46,7 +46,7 @@ def resolve_path(path: str) -> str:
 
 def _files(cfg: SFTSourceConfig) -> list[Path]:
     if not cfg.paths:
-        from codetune.data.tokenizer import stdlib_python_files
+        from codetune.data.source_base import stdlib_python_files
 
         files = stdlib_python_files()
     else:
@@ -212,12 +212,8 @@ def read_source(cfg: SFTSourceConfig) -> Iterator[dict]:
     """Records of one configured source, each tagged with the source name."""
     if cfg.kind in SOURCES:
         fn = SOURCES[cfg.kind]
-    elif ":" in cfg.kind:
-        module, _, attr = cfg.kind.partition(":")
-        try:
-            fn = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError) as exc:
-            raise CodetuneError(f"sources.kind '{cfg.kind}': cannot import ({exc})") from None
+    elif is_plugin_name(cfg.kind):
+        fn = import_object(cfg.kind, "sources.kind")
     else:
         raise CodetuneError(f"sources.kind: unknown '{cfg.kind}'; use one of "
                             f"{', '.join(SOURCES)} or package.module:function")

@@ -5,9 +5,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -120,27 +122,41 @@ def build_report(work: Path, recipe: Any, executor: dict) -> dict:
     return report
 
 
-def _concat(paths: list[Path]) -> Any:
+def save_linked(paths: list[Path], dest: Path) -> int:
+    """A ``save_to_disk`` folder whose data files are the non-empty Arrow shards themselves
+    (hard links; copies across filesystems): no row passes through this process, so memory does
+    not grow with the corpus. Returns the rows."""
     import datasets
 
-    parts = [datasets.Dataset.from_file(str(p)) for p in paths]
-    parts = [p for p in parts if len(p)]
-    return (datasets.concatenate_datasets(parts) if parts else None), max(1, len(parts))
+    parts = [(p, datasets.Dataset.from_file(str(p))) for p in paths]
+    parts = [(p, d) for p, d in parts if len(d)]
+    if not parts:
+        return 0
+    ds = datasets.concatenate_datasets([d for _, d in parts])
+    dest.mkdir(parents=True)
+    names = [f"data-{i:05d}-of-{len(parts):05d}.arrow" for i in range(len(parts))]
+    for (path, _), name in zip(parts, names, strict=True):
+        try:
+            os.link(path, dest / name)
+        except OSError:
+            shutil.copyfile(path, dest / name)
+    # the two metadata files Dataset.save_to_disk writes beside its shards
+    state = {k: ds.__dict__[k] for k in ("_fingerprint", "_format_columns", "_format_kwargs",
+                                         "_format_type", "_output_all_columns")}
+    state.update(_split=None, _data_files=[{"filename": n} for n in names])
+    (dest / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True))
+    info = asdict(ds.info)
+    (dest / "dataset_info.json").write_text(json.dumps({k: info[k] for k in sorted(info)},
+                                                       indent=2))
+    return len(ds)
 
 
 def write_datasets(work: Path, tmp: Path, keep_text: bool) -> None:
-    import datasets
-
-    blocks, shards = {}, {}
-    for split in ("train", "validation"):
-        ds, n = _concat(sorted((work / "tokens" / split).glob("*.arrow")))
-        if ds is not None:
-            blocks[split], shards[split] = ds, n
-    datasets.DatasetDict(blocks).save_to_disk(str(tmp), num_shards=shards)
+    splits = [s for s in ("train", "validation")
+              if save_linked(sorted((work / "tokens" / s).glob("*.arrow")), tmp / s)]
+    (tmp / "dataset_dict.json").write_text(json.dumps({"splits": splits}))
     if keep_text:
-        files, n = _concat(sorted((work / "files_arrow").glob("*.arrow")))
-        if files is not None:
-            files.save_to_disk(str(tmp / "files"), num_shards=n)
+        save_linked(sorted((work / "files_arrow").glob("*.arrow")), tmp / "files")
 
 
 class Finalize(PipelineStep):

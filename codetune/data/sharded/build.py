@@ -166,13 +166,13 @@ def build_sharded(recipe: PretrainRecipe, key: str, force: bool) -> Any:
     """The datatrove build of ``recipe`` (its output is reused by the caller's cache check)."""
     import json
 
-    from codetune.data.pretrain import BuildResult, _log_into
+    from codetune.data.recipe import BuildResult, log_into
     from codetune.data.report import print_report
 
     check_executor(recipe)
     work = work_dir(recipe)
     prepare_work(work, key, force)
-    handler = _log_into(work / "run.log")
+    handler = log_into(work / "run.log")
     try:
         done = run_stages(recipe, work, key)
     finally:

@@ -172,7 +172,7 @@ class IdList(PipelineStep):
 
 
 class SplitTagger(PipelineStep):
-    """Train/validation by a hash of the file id (``codetune.data.pretrain.split_of``)."""
+    """Train/validation by a hash of the file id (``codetune.data.pretrain_tokens.split_of``)."""
 
     name = "codetune split"
     type = "🏷 - TAGGER"
@@ -183,7 +183,7 @@ class SplitTagger(PipelineStep):
 
     def run(self, data: DocumentsPipeline, rank: int = 0,
             world_size: int = 1) -> DocumentsPipeline:
-        from codetune.data.pretrain import split_of
+        from codetune.data.pretrain_tokens import split_of
 
         for doc in data:
             doc.metadata["split"] = split_of(doc.id, self.fraction, self.seed)

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.readers import JsonlReader
@@ -17,6 +18,7 @@ from codetune.data.sharded.steps import doc_record, side_path
 
 FILE_COLUMNS = ("id", "path", "source", "language", "text", "size_bytes", "split")
 ENCODE_BATCH = 256
+ENCODE_BYTES = 1_000_000  # text encoded in one call: bounds its token lists (not the shard)
 
 
 def files_features() -> Any:
@@ -52,6 +54,13 @@ class ArrowShard:
             self.writer.write_table(pa.table(columns, schema=self.schema))
             self.rows += n
 
+    def write_arrays(self, arrays: list) -> None:
+        import pyarrow as pa
+
+        batch = pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+        self.writer.write_batch(batch)
+        self.rows += batch.num_rows
+
     def close(self) -> None:
         self.writer.close()
         self.tmp.replace(self.path)
@@ -81,7 +90,7 @@ class TokenizerStage(PipelineStep):
 
         t, out = self.recipe.tokenize, Path(self.out)
         if t.tokenizer:
-            tok, info = load_tokenizer(t.tokenizer), {"source": t.tokenizer}
+            tok, info = load_tokenizer(t.tokenizer, as_saved=True), {"source": t.tokenizer}
         else:
             tok = train_tokenizer(self._train_texts(), out / "_trained", vocab_size=t.vocab_size)
             info = {"source": "trained on the training split"}
@@ -97,10 +106,34 @@ class TokenizerStage(PipelineStep):
         yield
 
 
+class Packer:
+    """Streams one split's token ids into ``block_size`` blocks: whole blocks go to the shard at
+    once, only the unfinished tail (< one block) is carried; the shard's last tail is dropped."""
+
+    def __init__(self, shard: ArrowShard, block_size: int) -> None:
+        self.shard, self.block_size = shard, block_size
+        self.carry = np.zeros(0, dtype=np.int32)
+        self.blocks = 0
+
+    def add(self, seqs: list[list[int]]) -> None:
+        import pyarrow as pa
+
+        flat = np.concatenate([self.carry, *(np.asarray(x, dtype=np.int32) for x in seqs)])
+        n = len(flat) // self.block_size
+        if n:
+            offsets = np.arange(0, (n + 1) * self.block_size, self.block_size, dtype=np.int32)
+            values = pa.ListArray.from_arrays(pa.array(offsets),
+                                              pa.array(flat[: n * self.block_size]))
+            self.shard.write_arrays([values])
+            self.blocks += n
+        self.carry = flat[n * self.block_size:].copy()
+
+
 class TokenizeShard(PipelineStep):
-    """Encode (FIM for training files), pack ``block_size`` blocks per ``PACK_BATCH`` files of a
-    split (as the in-memory path), and write ``tokens/<split>/<rank>.arrow`` and
-    ``files/<rank>.arrow``."""
+    """Encode (FIM for training files) batches of at most ``ENCODE_BATCH`` files /
+    ``ENCODE_BYTES`` bytes, pack them into ``block_size`` blocks as they come (one tail per shard
+    and split is dropped), and write ``tokens/<split>/<rank>.arrow`` and ``files/<rank>.arrow``.
+    Memory holds one batch, never the shard."""
 
     name = "codetune tokenize + pack"
     type = "🔢 - TOKENIZER"
@@ -111,50 +144,50 @@ class TokenizeShard(PipelineStep):
 
     def run(self, data: DocumentsPipeline, rank: int = 0,
             world_size: int = 1) -> DocumentsPipeline:
-        from codetune.data.packing import PACK_BATCH, encode_files, pack_blocks
+        from codetune.data.packing import encode_files
         from codetune.data.tokenizer import load_tokenizer
 
-        tok = load_tokenizer(str(self.work / "tokenizer"))
+        tok = load_tokenizer(str(self.work / "tokenizer"), as_saved=True)
         t, fim = self.recipe.tokenize, self.recipe.fim
         name = f"{rank:05d}.arrow"
         shards = {s: ArrowShard(self.work / "tokens" / s / name, blocks_features())
                   for s in ("train", "validation")}
+        packers = {s: Packer(shards[s], t.block_size) for s in shards}
         files = ArrowShard(self.work / "files_arrow" / name, files_features())
         stats = {s: Counter() for s in shards}
         pending: dict[str, list[dict]] = {s: [] for s in shards}
-        packed: dict[str, list[list[int]]] = {s: [] for s in shards}
+        pending_bytes = Counter()
 
-        def flush(split: str, final: bool = False) -> None:
+        def flush(split: str) -> None:
             recs = pending[split]
-            if recs:
-                enc = encode_files({"id": [r["id"] for r in recs],
-                                    "text": [r["text"] for r in recs]}, tok,
-                                   fim.rate if split == "train" else 0.0, fim.spm_rate, fim.seed)
-                packed[split] += enc["input_ids"]
-                st = stats[split]
-                st["files"] += len(recs)
-                st["tokens"] += sum(enc["n_tokens"])
-                st.update(f"fim_{m}" for m in enc["fim"] if m != "plain")
-                pending[split] = []
-            while packed[split] and (final or len(packed[split]) >= PACK_BATCH):
-                batch, packed[split] = packed[split][:PACK_BATCH], packed[split][PACK_BATCH:]
-                blocks = pack_blocks({"input_ids": batch}, t.block_size)["input_ids"]
-                shards[split].write({"input_ids": blocks})
-                stats[split]["blocks"] += len(blocks)
+            if not recs:
+                return
+            enc = encode_files({"id": [r["id"] for r in recs], "text": [r["text"] for r in recs]},
+                               tok, fim.rate if split == "train" else 0.0, fim.spm_rate, fim.seed)
+            packers[split].add(enc["input_ids"])
+            st = stats[split]
+            st["files"] += len(recs)
+            st["tokens"] += sum(enc["n_tokens"])
+            st.update(f"fim_{m}" for m in enc["fim"] if m != "plain")
+            pending[split], pending_bytes[split] = [], 0
 
         rows: list[dict] = []
         for doc in data:
             rec = doc_record(doc)
-            rows.append(rec)
-            if len(rows) >= ENCODE_BATCH:
-                files.write({k: [r[k] for r in rows] for k in FILE_COLUMNS})
-                rows = []
-            pending[rec["split"]].append(rec)
-            if len(pending[rec["split"]]) >= ENCODE_BATCH:
-                flush(rec["split"])
+            if self.recipe.keep_text:
+                rows.append(rec)
+                if len(rows) >= ENCODE_BATCH:
+                    files.write({k: [r[k] for r in rows] for k in FILE_COLUMNS})
+                    rows = []
+            split = rec["split"]
+            pending[split].append(rec)
+            pending_bytes[split] += len(rec["text"])
+            if len(pending[split]) >= ENCODE_BATCH or pending_bytes[split] >= ENCODE_BYTES:
+                flush(split)
         files.write({k: [r[k] for r in rows] for k in FILE_COLUMNS})
         for split in shards:
-            flush(split, final=True)
+            flush(split)
+            stats[split]["blocks"] = packers[split].blocks
             shards[split].close()
         files.close()
         atomic_write_json(side_path(self.work, "tokens", rank), {s: dict(v) for s, v in

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 
-from codetune.data.tasks.catalog import TEMPLATES, templates_for
-from codetune.data.tasks.template import SPLITS, Task, render
+from codetune.data.pyfunc.catalog import TEMPLATES, templates_for
+from codetune.data.pyfunc.template import SPLITS, Task, render
 from codetune.errors import CodetuneError
 
 

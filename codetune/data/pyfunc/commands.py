@@ -17,7 +17,7 @@ def tasks(
     """Generate the pyfunc task family (sft/rl/heldout templates) as JSONL + HF dataset."""
     from codetune.config import load_config
     from codetune.console import console
-    from codetune.data.tasks.build import TaskFamilyConfig, build_task_family
+    from codetune.data.pyfunc.build import TaskFamilyConfig, build_task_family
 
     cfg = load_config(TaskFamilyConfig, config, set_)
     counts = build_task_family(cfg, out)

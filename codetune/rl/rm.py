@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codetune.artifacts import atomic_write_json, final_model_dir, read_jsonl
-from codetune.config import save_config
-from codetune.console import add_log_file, log
+from codetune.artifacts import read_jsonl
+from codetune.console import log
 from codetune.errors import CodetuneError
-from codetune.rewards.mining import MineConfig, mine_pairs
 from codetune.rewards.reward_model import rm_text, score_texts
+from codetune.rl.pairs import MineConfig, mine_pairs
 
 
 @dataclass
@@ -38,8 +37,18 @@ class RMConfig:
     batch_size: int = field(default=8, metadata={"help": "pairs per step."})
     max_length: int = field(default=512, metadata={"help": "tokens of prompt + completion."})
     seed: int = field(default=0, metadata={"help": "split and training seed."})
+    save_steps: int = field(default=50, metadata={"help": "checkpoint every N steps."})
+    save_total_limit: int = field(default=2, metadata={"help": "checkpoints kept."})
+    logging_steps: int = field(default=1, metadata={"help": "log metrics every N steps."})
+    resume: bool = field(default=False, metadata={
+        "help": "continue from the last checkpoint in output_dir (reusing its pairs.jsonl)."})
+    force: bool = field(default=False, metadata={
+        "help": "start over in an output_dir that holds checkpoints or a finished run."})
     deepspeed: str | None = field(default=None, metadata={
         "help": "zero2, zero3 or a DeepSpeed JSON file (multi-GPU: accelerate launch)."})
+    trl: dict = field(default_factory=dict, metadata={
+        "help": "extra keys of TRL's RewardConfig, checked and typed against its fields; a key "
+                "codetune sets from this config is an error."})
 
 
 def split_by_task(pairs: list[dict], fraction: float, seed: int) -> tuple[list[dict], list[dict]]:
@@ -73,6 +82,8 @@ def _as_dataset(pairs: list[dict]):
 def _load_pairs(cfg: RMConfig, out: Path, pool: Any) -> list[dict]:
     if cfg.pairs:
         return list(read_jsonl(cfg.pairs))
+    if cfg.resume and (out / "pairs.jsonl").exists():  # the interrupted run's mined pairs
+        return list(read_jsonl(out / "pairs.jsonl"))
     if not cfg.mine.model:
         cfg.mine.model = cfg.model
     import os
@@ -89,6 +100,7 @@ def _load_pairs(cfg: RMConfig, out: Path, pool: Any) -> list[dict]:
 
 
 def _mine(cfg: RMConfig, out: Path, pool: Any) -> list[dict]:
+    """Mine into ``<out>/pairs.jsonl`` and stop the shared sandbox pool (training needs none)."""
     from codetune.rewards.pool import close_shared_pool
 
     try:
@@ -97,19 +109,37 @@ def _mine(cfg: RMConfig, out: Path, pool: Any) -> list[dict]:
         close_shared_pool()  # training needs no sandbox
 
 
-def train_reward_model(cfg: RMConfig, pool: Any = None) -> dict[str, Any]:
-    """Mine (unless ``pairs`` is given), train, save to ``<output_dir>/final``; return metrics."""
-    from transformers import AutoModelForSequenceClassification
-    from trl import RewardConfig, RewardTrainer
+def rm_args(cfg: RMConfig):
+    """``RewardConfig`` from the codetune config plus its checked ``trl:`` keys."""
+    from trl import RewardConfig
 
+    from codetune.train.trainer_config import trainer_config
+
+    ours = dict(output_dir=cfg.output_dir, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
+                learning_rate=cfg.learning_rate, per_device_train_batch_size=cfg.batch_size,
+                max_length=cfg.max_length, seed=cfg.seed, save_steps=cfg.save_steps,
+                save_total_limit=cfg.save_total_limit, logging_steps=cfg.logging_steps)
+    return trainer_config(RewardConfig, ours, cfg.trl, "trl", deepspeed=cfg.deepspeed,
+                          names={"num_train_epochs": "epochs",
+                                 "per_device_train_batch_size": "batch_size"},
+                          defaults={"gradient_checkpointing": False, "disable_tqdm": True})
+
+
+def train_reward_model(cfg: RMConfig, pool: Any = None,
+                       callbacks: list | None = None) -> dict[str, Any]:
+    """Mine (unless ``pairs`` is given), train, save to ``<output_dir>/final``; return the
+    summary (also ``summary.json``)."""
+    from transformers import AutoModelForSequenceClassification
+    from trl import RewardTrainer
+
+    from codetune.models.device import place
     from codetune.models.loading import check_model_path, load_tokenizer
-    from codetune.rl.common import deepspeed_config, device_args, save_final
+    from codetune.train.runtime import finish_run, run_trainer, start_run
 
     out = Path(cfg.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    add_log_file(out / "run.log")
-    save_config(cfg, out)
     base = check_model_path(cfg.model)
+    args = rm_args(cfg)  # a bad trl: key fails before mining
+    checkpoint = start_run(cfg, out, cfg.resume, cfg.force)
     pairs = _load_pairs(cfg, out, pool)
     train, held = split_by_task(pairs, cfg.heldout_fraction, cfg.seed)
     if not train:
@@ -118,19 +148,11 @@ def train_reward_model(cfg: RMConfig, pool: Any = None) -> dict[str, Any]:
     tokenizer = load_tokenizer(base)
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)
     model.config.pad_token_id = tokenizer.pad_token_id
-    from codetune.models.device import place
-
     model = place(model)  # fp32 master weights on this rank's device
     before = pair_accuracy(model.eval(), tokenizer, held, cfg.max_length)
-    args = RewardConfig(output_dir=str(out / "checkpoints"), num_train_epochs=cfg.epochs,
-                        max_steps=cfg.max_steps, learning_rate=cfg.learning_rate,
-                        per_device_train_batch_size=cfg.batch_size, max_length=cfg.max_length,
-                        seed=cfg.seed, report_to="none", logging_steps=1, save_strategy="no",
-                        gradient_checkpointing=False, disable_tqdm=True,
-                        deepspeed=deepspeed_config(cfg.deepspeed), **device_args())
     trainer = RewardTrainer(model=model, args=args, train_dataset=_as_dataset(train),
-                            processing_class=tokenizer)
-    result = trainer.train()
+                            processing_class=tokenizer, callbacks=callbacks)
+    metrics = run_trainer(trainer, checkpoint)
     after = pair_accuracy(trainer.model.eval(), tokenizer, held, cfg.max_length)
     by_source = {}
     for kind in sorted({f"{p['chosen_source']}>{p['rejected_source']}" for p in held
@@ -138,14 +160,11 @@ def train_reward_model(cfg: RMConfig, pool: Any = None) -> dict[str, Any]:
         subset = [p for p in held if f"{p['chosen_source']}>{p['rejected_source']}" == kind]
         by_source[kind] = {"pairs": len(subset), "accuracy": pair_accuracy(
             trainer.model, tokenizer, subset, cfg.max_length)}
-    save_final(trainer, tokenizer, out)  # every rank saves, rank 0 renames into place
-    metrics = {"pairs": len(pairs), "train_pairs": len(train), "heldout_pairs": len(held),
-               "heldout_tasks": len({str(p["task_id"]) for p in held}),
-               "heldout_accuracy": after, "heldout_accuracy_before_training": before,
-               "heldout_accuracy_by_source": by_source,
-               "train_loss": result.training_loss, "model": str(final_model_dir(out))}
-    if trainer.is_world_process_zero():
-        atomic_write_json(out / "metrics.json", metrics)
     log.info("reward model: held-out pair accuracy %.3f (untrained head %.3f) on %d pairs",
              after, before, len(held))
-    return metrics
+    return finish_run(trainer, tokenizer, out, "rm", {
+        "pairs": len(pairs), "train_pairs": len(train), "heldout_pairs": len(held),
+        "heldout_tasks": len({str(p["task_id"]) for p in held}),
+        "heldout_accuracy": after, "heldout_accuracy_before_training": before,
+        "heldout_accuracy_by_source": by_source, "train_loss": metrics["train_loss"],
+        "train_wall_s": metrics["train_wall_s"]})

@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from codetune.data.tasks.template import Template
+from codetune.data.pyfunc.template import Template
 
 
 def _c(lo: int, hi: int) -> Callable[[random.Random], int]:

@@ -59,7 +59,7 @@ class TaskSetConfig:
 
 
 def _mbpp_rows(cfg: TaskSetConfig) -> list[dict[str, Any]]:
-    from codetune.eval.tasks import load_tasks
+    from codetune.eval.benchmark_catalog import load_tasks
 
     tasks = load_tasks("mbpp", {"split": cfg.split, "few_shot": 0})
     rows = []

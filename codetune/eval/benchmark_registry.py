@@ -1,4 +1,4 @@
-"""What a benchmark task is, and the registry that maps benchmark names to loaders.
+"""What a benchmark task is, and the registry that benchmark loaders add themselves to.
 
 A benchmark is a loader ``(options: dict) -> list[Task]``; the prompt text for base and chat
 models is part of each ``Task``, built by the loader. Register one with ``@register_benchmark``
@@ -7,13 +7,11 @@ or name your own as ``package.module:function`` wherever a benchmark name is acc
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from codetune.errors import CodetuneError
 from codetune.problems.model import Problem, job_for
 from codetune.sandbox.types import ExecutionJob
 
@@ -64,50 +62,6 @@ def register_benchmark(name: str) -> Callable[[Loader], Loader]:
     return wrap
 
 
-def benchmark_names() -> list[str]:
-    _ensure_builtins()
-    return sorted(_REGISTRY)
-
-
-def _ensure_builtins() -> None:
-    import codetune.eval.benchmarks  # noqa: F401  (registers humaneval, mbpp, jsonl)
-    import codetune.eval.evalplus  # noqa: F401  (humaneval+, mbpp+)
-    import codetune.eval.multilang  # noqa: F401  (multipl-e-<lang>, humaneval-x-<lang>)
-
-
-def get_benchmark(name: str) -> Loader:
-    """The loader registered as ``name``, or the function named by ``package.module:function``."""
-    _ensure_builtins()
-    if name in _REGISTRY:
-        return _REGISTRY[name]
-    if ":" in name:
-        module_name, _, attr = name.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            raise CodetuneError(
-                f"benchmark {name!r}: cannot import {module_name} ({exc})") from None
-        loader = getattr(module, attr, None)
-        if not callable(loader):
-            raise CodetuneError(f"benchmark {name!r}: {module_name} has no function {attr!r}")
-        return loader
-    import difflib
-
-    near = difflib.get_close_matches(name, list(_REGISTRY), n=1)
-    hint = f"; did you mean {near[0]!r}?" if near else ""
-    raise CodetuneError(f"unknown benchmark {name!r}{hint} (known: {', '.join(sorted(_REGISTRY))};"
-                        " or give package.module:function)")
-
-
-def load_tasks(name: str, options: dict[str, Any] | None = None) -> list[Task]:
-    """Load the tasks of benchmark ``name``; ``limit`` in options keeps the first N."""
-    options = dict(options or {})
-    limit = options.pop("limit", None)
-    tasks = list(get_benchmark(name)(options))
-    if not tasks:
-        raise CodetuneError(f"benchmark {name!r} has no tasks")
-    ids = [t.task_id for t in tasks]
-    if len(set(ids)) != len(ids):
-        dup = next(i for i in ids if ids.count(i) > 1)
-        raise CodetuneError(f"benchmark {name!r}: task id {dup!r} appears more than once")
-    return tasks[:limit] if limit else tasks
+def registered() -> dict[str, Loader]:
+    """The loaders registered so far (``codetune.eval.benchmark_catalog`` imports the built-ins)."""
+    return dict(_REGISTRY)

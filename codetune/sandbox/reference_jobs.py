@@ -1,4 +1,4 @@
-"""Reference tasks for the sandbox's self-test, agreement tests and benchmark.
+"""Reference jobs (HumanEval, MBPP) for the sandbox's self-test, agreement tests and benchmark.
 
 HumanEval canonical solutions (all pass), mutated ones (mostly fail; the reference harness says
 which), and MBPP's reference solutions (367 and 927 fail as published; 123's brute force passes or
@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 from codetune.artifacts import read_jsonl
 from codetune.benchmark_data import benchmark_file
-from codetune.problems.model import Problem, job_for
 from codetune.sandbox.types import ExecutionJob
 
 MBPP_KNOWN_FAILURES = (367, 927)  # on every machine
@@ -30,10 +29,11 @@ def mbpp_problems() -> list[dict]:
 
 def humaneval_job(problem: dict, completion: str, job_id: str | None = None,
                   timeout_s: float = 10.0) -> ExecutionJob:
-    """The HumanEval program: prompt + completion, judged by ``check(entry_point)``."""
-    return job_for(Problem(id=problem["task_id"], tests=problem["test"],
-                           entry_point=problem["entry_point"]),
-                   problem["prompt"] + completion, job_id, timeout_s)
+    """The HumanEval program as the published harness runs it: prompt + completion, judged by
+    ``check(entry_point)`` (what ``codetune.problems.job_for`` builds for such a problem)."""
+    return ExecutionJob(id=job_id or problem["task_id"], code=problem["prompt"] + completion,
+                        tests=problem["test"], entry_point=problem["entry_point"],
+                        timeout_s=timeout_s)
 
 
 def mbpp_job(problem: dict, code: str | None = None, timeout_s: float = 10.0) -> ExecutionJob:

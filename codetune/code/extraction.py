@@ -3,7 +3,7 @@
 A policy's output is rarely bare code. TRL hands reward functions either a string (standard
 prompts) or a list of message dicts (conversational prompts); models wrap code in fences and keep
 talking after it. ``extract_code`` is the one extraction rule of every reward, the miner and
-evaluation (``eval run``, ``eval samples``); ``codetune.eval.assemble.join_to_prompt`` then
+evaluation (``eval run``, ``eval samples``); ``codetune.code.assemble.join_to_prompt`` then
 places the code after the prompt, also for all of them.
 """
 
@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from codetune.eval.sanitize import END_TOKENS, select_block
+from codetune.code.sanitize import END_TOKENS, select_block
 from codetune.languages import LANGUAGES, fence_tags
 
 # Chat/special tokens a decoder may leave in the text when skip_special_tokens is off: the text
@@ -92,7 +92,7 @@ def extract_code(completion: Any, language: str = "python",
 
     Fenced blocks win, among blocks tagged with ``language`` or untagged: by default (``"auto"``)
     the block defining ``entry_point``, else the longest -- the same rule as evaluation
-    (``codetune.eval.sanitize.select_block``), so training rewards and pass@k judge the same
+    (``codetune.code.sanitize.select_block``), so training rewards and pass@k judge the same
     program; ``"last"`` (open-r1's rule), ``"first"`` or ``"all"`` joined on request. An unclosed
     fence (a truncated generation) runs to the end. Without fences the text is cut at the first
     stop sequence.
@@ -117,17 +117,3 @@ def extract_code(completion: Any, language: str = "python",
     # No opening fence of this language: a prompt that ended in "```python\n" leaves only the
     # closing fence in the completion, which the stop sequences cut off.
     return cut_at_stop(text, stop_sequences).rstrip()
-
-
-def program_text(completion: Any, code_prefix: str | None = None,
-                 entry_point: str | None = None, language: str = "python",
-                 stop_sequences: Sequence[str] = DEFAULT_STOP_SEQUENCES) -> str:
-    """The program a reward judges: ``extract_code``'s code joined to the row's code prefix by
-    evaluation's rule (``codetune.eval.assemble.join_to_prompt``): a whole answer goes after the
-    whole prompt (its helpers and imports stay), anything else continues the prompt."""
-    code = extract_code(completion, language, stop_sequences, entry_point=entry_point)
-    if language != "python":
-        return (code_prefix or "") + code
-    from codetune.eval.assemble import join_to_prompt
-
-    return join_to_prompt(code_prefix or "", code, entry_point)

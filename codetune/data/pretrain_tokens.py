@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,14 @@ from codetune.data.packing import ensure_special_tokens, tokenize_and_pack
 from codetune.data.recipe import PretrainRecipe
 
 
+def split_of(doc_id: str, validation_fraction: float, seed: int) -> str:
+    """Train/validation by a hash of the file id: a file's blocks never straddle splits."""
+    h = zlib.crc32(f"{seed}:{doc_id}".encode()) / 2**32
+    return "validation" if h < validation_fraction else "train"
+
+
 def assign_splits(kept: Any, fraction: float, seed: int) -> Any:
     """Add a ``split`` column (by file); at least one validation file when asked for one."""
-    from codetune.data.pretrain import split_of
-
     splits = [split_of(i, fraction, seed) for i in kept["id"]]
     if fraction > 0 and len(splits) >= 2 and "validation" not in splits:
         splits[len(splits) // 2] = "validation"
@@ -28,7 +33,7 @@ def load_or_train_tokenizer(recipe: PretrainRecipe, train_texts: Any, out_dir: P
 
     t = recipe.tokenize
     if t.tokenizer:
-        tok = load_tokenizer(t.tokenizer)
+        tok = load_tokenizer(t.tokenizer, as_saved=True)
         info = {"source": t.tokenizer}
     else:
         log.info("training a %d-token byte-level BPE on %d files", t.vocab_size, len(train_texts))

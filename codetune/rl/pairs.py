@@ -22,7 +22,7 @@ from codetune.errors import CodetuneError
 from codetune.rewards.execution import make_execution_reward
 from codetune.rewards.mutate import mutants
 from codetune.rewards.static_reward import static_reward
-from codetune.rl.tasks import TaskSetConfig, load_task_rows
+from codetune.rl.prompt_sets import TaskSetConfig, load_task_rows
 
 
 @dataclass

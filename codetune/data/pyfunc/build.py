@@ -14,8 +14,8 @@ from pathlib import Path
 from codetune.artifacts import atomic_dir, atomic_write_json, write_jsonl
 from codetune.config import save_config
 from codetune.console import log
-from codetune.data.tasks.family import generate_tasks, iter_template_table, self_check
-from codetune.data.tasks.template import Task
+from codetune.data.pyfunc.family import generate_tasks, iter_template_table, self_check
+from codetune.data.pyfunc.template import Task
 from codetune.errors import CodetuneError
 
 PARTS = ("sft_train", "rl_train", "sft_eval", "rl_eval", "heldout_eval")

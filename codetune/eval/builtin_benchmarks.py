@@ -19,7 +19,7 @@ from typing import Any
 from codetune.artifacts import read_jsonl
 from codetune.benchmark_data import benchmark_file
 from codetune.errors import CodetuneError
-from codetune.eval.tasks import Task, register_benchmark
+from codetune.eval.benchmark_registry import Task, register_benchmark
 
 # bigcode-evaluation-harness's HumanEval stop sequences (column-0 tokens that end a function).
 HUMANEVAL_STOP = ["\nclass", "\ndef", "\n#", "\n@", "\nprint", "\nif", "\n```"]

@@ -6,7 +6,7 @@ and the execution reward share.
   the whole prompt**, so the prompt's helpers, imports and constants exist unless the answer
   redefines them (the answer's definitions win: they come later). An answer that does not define
   the entry point continues the prompt's function body (program = prompt + code).
-* then sanitised (``codetune.eval.sanitize``). A program that does not parse is cut to its longest
+* then sanitised (``codetune.code.sanitize``). A program that does not parse is cut to its longest
   parsable prefix **only** when the generation ran into ``max_new_tokens`` (``finish_reason ==
   "length"``; the sample says ``truncated``); any other syntax error is run as is, so the judge
   reports ``syntax_error`` instead of a test failure of the prompt's stub.
@@ -19,13 +19,10 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from codetune.eval.sanitize import (
-    extract_code,
-    longest_parsable_prefix,
-    sanitize,
-    truncate_at_stop,
-)
+from codetune.code.extraction import DEFAULT_STOP_SEQUENCES, extract_code
+from codetune.code.sanitize import longest_parsable_prefix, sanitize, truncate_at_stop
 
 FINISH_REASONS = ("stop", "length", "unknown")  # unknown: treated as stop (nothing is cut)
 
@@ -82,7 +79,7 @@ def assemble(text: str, prefix: str, entry_point: str | None, mode: str,
         completion = truncate_at_stop(text, stop)
         program = prefix + completion
     else:
-        completion = extract_code(text, entry_point)
+        completion = extract_code(text, entry_point=entry_point)
         program = join_to_prompt(prefix, completion, entry_point)
     truncated = False
     if finish_reason == "length" and not parses(program):
@@ -105,3 +102,15 @@ def program_from_output(text: str, prefix: str, entry_point: str | None, mode: s
     """(completion, program) for one raw output: ``assemble`` without the truncation flag."""
     out = assemble(text, prefix, entry_point, mode, stop, finish_reason, do_sanitize, roots)
     return out.completion, out.program
+
+
+def program_text(completion: Any, code_prefix: str | None = None,
+                 entry_point: str | None = None, language: str = "python",
+                 stop_sequences: Sequence[str] = DEFAULT_STOP_SEQUENCES) -> str:
+    """The program a reward judges: ``extract_code``'s code joined to the row's code prefix by
+    evaluation's rule (``codetune.code.assemble.join_to_prompt``): a whole answer goes after the
+    whole prompt (its helpers and imports stay), anything else continues the prompt."""
+    code = extract_code(completion, language, stop_sequences, entry_point=entry_point)
+    if language != "python":
+        return (code_prefix or "") + code
+    return join_to_prompt(code_prefix or "", code, entry_point)

@@ -16,7 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from codetune.sandbox import backends, tasks
+from codetune.sandbox import backends, reference_jobs
 from codetune.sandbox.config import SandboxConfig
 from codetune.sandbox.pool import SandboxPool
 from codetune.sandbox.types import ExecutionJob
@@ -51,10 +51,11 @@ TIMEOUT_S = 3.0
 
 
 def programs(mutants: int = 100, timeout_s: float = TIMEOUT_S) -> list[Program]:
-    problems = tasks.humaneval_problems()
+    problems = reference_jobs.humaneval_problems()
     out = [Program(j, p, p["canonical_solution"]) for p, j in
-           zip(problems, tasks.canonical_jobs(problems), strict=True)]
-    out += [Program(job, p, mutant) for p, mutant, job in tasks.mutated_jobs(problems, mutants)]
+           zip(problems, reference_jobs.canonical_jobs(problems), strict=True)]
+    out += [Program(job, p, mutant)
+            for p, mutant, job in reference_jobs.mutated_jobs(problems, mutants)]
     for p in out:
         p.job.timeout_s = timeout_s
     return out

@@ -1,9 +1,9 @@
-"""Sanitisation of generated code (evalplus-style); ``codetune.eval.assemble`` applies it.
+"""Sanitisation of generated code (evalplus-style); ``codetune.code.assemble`` applies it.
 
 Steps, each documented because harnesses disagree here (bigcode-evaluation-harness #159):
 1. ``truncate_at_stop``: cut a base model's continuation at the first stop sequence.
 2. ``extract_code``: from a chat answer, the fenced block that defines the entry point (else the
-   longest python/untagged block) -- the one rule of ``codetune.rewards.extraction``.
+   longest python/untagged block) -- the one rule of ``codetune.code.extraction``.
 3. ``sanitize``: only top-level imports and the definitions the entry point and the tests need
    (functions, classes, constant assignments); drops ``print`` calls,
    ``if __name__ == "__main__":`` blocks, stray asserts and example usage.
@@ -29,13 +29,6 @@ def truncate_at_stop(text: str, stop: Sequence[str]) -> str:
             if pos != -1:
                 cut = min(cut, pos)
     return text[:cut]
-
-
-def extract_code(text: str, entry_point: str | None = None) -> str:
-    """The code in a chat answer (``codetune.rewards.extraction.extract_code``, the one rule)."""
-    from codetune.rewards.extraction import extract_code as _extract
-
-    return _extract(text, entry_point=entry_point)
 
 
 def select_block(blocks: Sequence[str], entry_point: str | None = None) -> str:
