@@ -45,8 +45,9 @@ def markdown(result: dict, stem: Path) -> str:
     lines = [f"# Real weights through every stage ({result['label']})", "",
              f"{result['model']} imported with `codetune model import`; greedy chat-template "
              f"evaluation, max_new_tokens {s['max_new_tokens']}, on MBPP test (first "
-             f"{s['mbpp']} of 11-510) and HumanEval (first {s['humaneval']}), the same tasks "
-             "after every stage (paired).", "",
+             f"{s['mbpp']} of 11-510)"
+             + (f" and HumanEval (first {s['humaneval']})" if s["humaneval"] else "")
+             + ", the same tasks after every stage (paired).", "",
              "| stage | " + " | ".join(f"{b} pass@1" for b in benches) + " |",
              "|---|" + "---|" * len(benches)]
     for stage, row in result["pass_at_1"].items():
@@ -69,7 +70,8 @@ def markdown(result: dict, stem: Path) -> str:
               f"generations, {s['grpo_tokens']} tokens, temperature {s['grpo_temperature']}, "
               f"execution reward only, beta 0. Rewards: {result['grpo_metrics'] or 'not logged'}.",
               "", "## Generation speed (same run, batch 16, greedy)", "",
-              f"On the first {s['speed_tasks']} MBPP test prompts: `model.generate` "
+              f"On the first {s['speed_tasks']} MBPP test prompts, max_new_tokens "
+              f"{s['speed_tokens']}, model load excluded: `model.generate` "
               f"{sp['generate']['tokens_per_s']:.1f} tok/s, continuous batching "
               f"{sp['continuous']['tokens_per_s']:.1f} tok/s (**{sp['ratio']:.2f}x**). "
               "Per stage evaluation: " + "; ".join(

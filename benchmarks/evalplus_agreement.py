@@ -81,8 +81,12 @@ def main() -> None:
     ap.add_argument("--dataset", nargs="+", default=["humaneval", "mbpp"])
     ap.add_argument("--parallel", type=int, default=2, help="evalplus workers = sandbox workers")
     args = ap.parse_args()
+    out = ROOT / "benchmarks" / "results" / "evalplus_agreement"
+    previous = out.with_suffix(".json")  # a dataset not rerun keeps its committed numbers
     report: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores",
-                    "evalplus": "0.3.1", "workers": args.parallel, "datasets": {}}
+                    "evalplus": "0.3.1", "workers": args.parallel,
+                    "datasets": json.loads(previous.read_text())["datasets"]
+                    if previous.exists() else {}}
     for dataset in args.dataset:
         tmp = Path(tempfile.mkdtemp(prefix=f"ep_{dataset}_"))
         samples = samples_for(dataset)
@@ -115,7 +119,9 @@ def main() -> None:
         base_agree = sum((r["evalplus"][0] == "pass") == (r["codetune"][0] == "pass") for r in rows)
         plus_agree = sum((r["evalplus"][1] == "pass") == (r["codetune"][1] == "pass") for r in rows)
         report["datasets"][dataset] = {
-            "samples": n, "base_agreement": base_agree / n, "plus_agreement": plus_agree / n,
+            "date": time.strftime("%Y-%m-%d"), "workers": args.parallel,
+            "load_average": [round(x, 1) for x in os.getloadavg()], "samples": n,
+            "base_agreement": base_agree / n, "plus_agreement": plus_agree / n,
             "evalplus_samples_per_s": round(n / their_s, 2),
             "codetune_samples_per_s": round(n / our_s, 2),
             "throughput_ratio": round(their_s / our_s, 2),
@@ -124,17 +130,19 @@ def main() -> None:
             "disagreements": disagree}
         print(json.dumps({k: v for k, v in report["datasets"][dataset].items()
                           if k != "disagreements"}), len(disagree), "disagreements", flush=True)
-    out = ROOT / "benchmarks" / "results" / "evalplus_agreement"
     atomic_write_json(out.with_suffix(".json"), report)
     lines = ["# evalplus agreement (codetune vs evalplus 0.3.1)", "",
-             f"{report['machine']}; {args.parallel} workers each; "
-             "`.venv/bin/python benchmarks/evalplus_agreement.py`", "",
-             "| dataset | samples | base agree | plus agree | evalplus /s | codetune /s |",
-             "| --- | --- | --- | --- | --- | --- |"]
+             f"{report['machine']}; workers each as listed; "
+             "`.venv/bin/python benchmarks/evalplus_agreement.py [--dataset humaneval mbpp]` "
+             "(a dataset not rerun keeps its last numbers)", "",
+             "| dataset | samples | base agree | plus agree | evalplus /s | codetune /s | run |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, d in report["datasets"].items():
         lines.append(f"| {name} | {d['samples']} | {d['base_agreement']:.4f} | "
                      f"{d['plus_agreement']:.4f} | {d['evalplus_samples_per_s']} | "
-                     f"{d['codetune_samples_per_s']} |")
+                     f"{d['codetune_samples_per_s']} | {d.get('date', '')}, "
+                     f"{d.get('workers', report['workers'])} workers, load "
+                     f"{d.get('load_average', '?')} |")
     for name, d in report["datasets"].items():
         for x in d["disagreements"]:
             lines.append(f"- {name} {x['task_id']} ({x['variant']}): evalplus {x['evalplus']}, "

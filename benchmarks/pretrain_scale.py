@@ -164,58 +164,73 @@ def recipe_for(src: Path, out: Path, tokenizer: str, executor: dict) -> dict:
             "executor": executor}
 
 
-def run(unit_mb: float, plant_every: int) -> dict:
+def measure(tmp: Path, mult: int, src: Path, pairs: list, tok: Path, name: str, ex: dict,
+            cores: int, mem_drops: set[str]) -> tuple[dict, set[str]]:
+    load = os.getloadavg()[0]
+    out = tmp / f"out{mult}{cores}{ex['kind']}"
+    r = build(recipe_for(src, out, str(tok), ex), tmp)
+    mb = r["report"]["bytes_in"] / 1e6
+    drops = drop_set(r["drops"])
+    if ex["kind"] == "memory":
+        dedup_s = memory_dedup_cpu_s(src)
+    else:
+        # core-seconds: the one-task stages (exact, clusters) use one core
+        dedup_s = sum(r["stages"].get(k, 0.0) * (1 if k in ("exact", "clusters") else cores)
+                      for k in DEDUP_STAGES)
+    shutil.rmtree(out, ignore_errors=True)
+    return {"input": f"{mult}x", "build": name, "files": r["report"]["files_in"],
+            "mb": round(mb, 1), "wall_s": round(r["wall_s"], 1),
+            "mb_s_per_core": round(mb / r["wall_s"] / cores, 3),
+            "mb_per_cpu_s": round(mb / r["cpu_s"], 3),
+            "dedup_mb_s_per_core": round(mb / dedup_s, 2),
+            "peak_rss_mb": round(r["peak_rss_mb"]),
+            "near_dups": r["report"]["dedup"]["near_duplicates"],
+            "same_drops_as_in_memory": None if ex["kind"] == "memory" else drops == mem_drops,
+            "load_1min": round(load, 2),
+            "stages_s": r["stages"], **score(r["drops"], pairs, src)}, drops
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def run(unit_mb: float, plant_every: int, save) -> dict:
+    """Every build of the table; ``save(result)`` after each row (a partial run keeps its rows).
+    Order: in-memory and 1 worker at 1x, 2x, 4x, then 2 workers at 1x."""
     from codetune.data.source_base import read_texts, stdlib_python_files
     from codetune.data.tokenizer import train_tokenizer
 
     tmp = Path(tempfile.mkdtemp(prefix="ct-scale-"))
-    started = {"uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()}
+    result = {"unit_mb": unit_mb, "plant_every": plant_every, "cpu_count": os.cpu_count(),
+              "uptime_start": uptime(), "uptime_end": "",
+              "command": COMMAND.format(unit=unit_mb, every=plant_every), "rows": []}
     tok = tmp / "tok"
     train_tokenizer(read_texts(stdlib_python_files()[:300]), tok, vocab_size=4000)
-    rows = []
+    local = {"kind": "local", "tasks": 8}
+    plan = [x for m in (1, 2, 4) for x in (
+        (m, "in-memory", {"kind": "memory"}, 1),
+        (m, "datatrove local, 8 tasks, 1 worker", local | {"workers": 1}, 1))]
+    plan.append((1, "datatrove local, 8 tasks, 2 workers", local | {"workers": 2}, 2))
+    corpora: dict[int, tuple[Path, list]] = {}
+    mem_drops: dict[int, set[str]] = {}
     try:
-        for mult in (1, 2, 4):
-            src = tmp / f"src{mult}"
-            src.mkdir()
-            pairs = corpus(src, unit_mb * mult, plant_every)
-            configs = [("in-memory", {"kind": "memory"}, 1),
-                       ("datatrove local, 8 tasks, 1 worker",
-                        {"kind": "local", "tasks": 8, "workers": 1}, 1)]
-            if mult == 1:
-                configs.append(("datatrove local, 8 tasks, 2 workers",
-                                {"kind": "local", "tasks": 8, "workers": 2}, 2))
-            mem_drops: set[str] = set()
-            for name, ex, cores in configs:
-                load = os.getloadavg()[0]
-                out = tmp / f"out{mult}{cores}{ex['kind']}"
-                r = build(recipe_for(src, out, str(tok), ex), tmp)
-                mb = r["report"]["bytes_in"] / 1e6
-                if ex["kind"] == "memory":
-                    mem_drops = drop_set(r["drops"])
-                    dedup_s = memory_dedup_cpu_s(src)
-                else:
-                    # core-seconds: the one-task stages (exact, clusters) use one core
-                    dedup_s = sum(r["stages"].get(k, 0.0) * (1 if k in ("exact", "clusters")
-                                                              else cores) for k in DEDUP_STAGES)
-                rows.append({"input": f"{mult}x", "build": name,
-                             "files": r["report"]["files_in"], "mb": round(mb, 1),
-                             "wall_s": round(r["wall_s"], 1),
-                             "mb_s_per_core": round(mb / r["wall_s"] / cores, 3),
-                             "mb_per_cpu_s": round(mb / r["cpu_s"], 3),
-                             "dedup_mb_s_per_core": round(mb / dedup_s, 2),
-                             "peak_rss_mb": round(r["peak_rss_mb"]),
-                             "near_dups": r["report"]["dedup"]["near_duplicates"],
-                             "same_drops_as_in_memory": drop_set(r["drops"]) == mem_drops,
-                             "load_1min": round(load, 2), "stages_s": r["stages"],
-                             **score(r["drops"], pairs, src)})
-                print(json.dumps(rows[-1]), flush=True)
-                shutil.rmtree(out, ignore_errors=True)
+        for mult, name, ex, cores in plan:
+            if mult not in corpora:
+                (tmp / f"src{mult}").mkdir()
+                corpora[mult] = (tmp / f"src{mult}",
+                                 corpus(tmp / f"src{mult}", unit_mb * mult, plant_every))
+            src, pairs = corpora[mult]
+            row, drops = measure(tmp, mult, src, pairs, tok, name, ex, cores,
+                                 mem_drops.get(mult, set()))
+            if ex["kind"] == "memory":
+                mem_drops[mult] = drops
+            result["rows"].append(row)
+            result["uptime_end"] = uptime()
+            save(result)
+            print(json.dumps(row), flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return {"unit_mb": unit_mb, "plant_every": plant_every, "cpu_count": os.cpu_count(),
-            "uptime_start": started["uptime"],
-            "uptime_end": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
-            "command": COMMAND.format(unit=unit_mb, every=plant_every), "rows": rows}
+    return result
 
 
 def markdown(r: dict) -> str:
@@ -237,8 +252,7 @@ def markdown(r: dict) -> str:
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: "
              "| ---: | ---: | ---: |"]
     for x in r["rows"]:
-        same = "-" if x["build"] == "in-memory" else ("yes" if x["same_drops_as_in_memory"]
-                                                     else "no")
+        same = {None: "-", True: "yes", False: "no"}[x["same_drops_as_in_memory"]]
         lines.append(f"| {x['input']} | {x['build']} | {x['files']} | {x['mb']} | {x['wall_s']} "
                      f"| {x['mb_s_per_core']} | {x['mb_per_cpu_s']} | {x['dedup_mb_s_per_core']} "
                      f"| {x['peak_rss_mb']} | {x['near_dups']} | {same} | {x['true_pairs']} "
@@ -251,11 +265,15 @@ def main() -> None:
     ap.add_argument("--unit-mb", type=float, default=12.0)
     ap.add_argument("--plant-every", type=int, default=5)
     args = ap.parse_args()
-    result = run(args.unit_mb, args.plant_every)
     out = ROOT / "benchmarks" / "results"
-    (out / "pretrain_scale.json").write_text(json.dumps(result, indent=2) + "\n")
-    (out / "pretrain_scale.md").write_text(markdown(result))
-    print(markdown(result))
+
+    def save(result: dict) -> None:
+        from codetune.artifacts import atomic_write_json, atomic_write_text
+
+        atomic_write_json(out / "pretrain_scale.json", result)
+        atomic_write_text(out / "pretrain_scale.md", markdown(result))
+
+    print(markdown(run(args.unit_mb, args.plant_every, save)))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -46,14 +47,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="CI size: a few tasks and steps")
     p.add_argument("--work", default="runs/real_model", help="where models and runs go")
     p.add_argument("--mbpp", type=int, default=500, help="MBPP test tasks (first N of 11-510)")
-    p.add_argument("--humaneval", type=int, default=164, help="HumanEval tasks (first N)")
+    p.add_argument("--humaneval", type=int, default=164, help="HumanEval tasks (first N; 0: none)")
     p.add_argument("--max-new-tokens", type=int, default=384, help="eval tokens per answer")
     p.add_argument("--speed-tasks", type=int, default=32, help="prompts of the speed check")
+    p.add_argument("--speed-tokens", type=int, default=256, help="max_new_tokens of the check")
     p.add_argument("--sft-epochs", type=float, default=2.0)
     p.add_argument("--sft-steps", type=int, default=-1, help="overrides --sft-epochs when > 0")
     p.add_argument("--sft-lr", type=float, default=2e-4)
+    p.add_argument("--sft-batch", type=int, default=8,
+                   help="packed 1024-token rows per optimizer step (2 per micro-batch)")
     p.add_argument("--lora-r", type=int, default=16)
-    p.add_argument("--grpo-steps", type=int, default=40)
+    p.add_argument("--grpo-steps", type=int, default=15)
     p.add_argument("--grpo-lr", type=float, default=5e-5)
     p.add_argument("--grpo-generations", type=int, default=8)
     p.add_argument("--grpo-prompts", type=int, default=4, help="prompts per GRPO step")
@@ -67,7 +71,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.quick:
         args.mbpp, args.humaneval, args.max_new_tokens, args.speed_tasks = 3, 2, 48, 4
+        args.speed_tokens = 48
         args.sft_steps, args.grpo_steps, args.grpo_generations, args.grpo_prompts = 2, 2, 2, 2
+        args.sft_batch = 1
         args.grpo_tokens, args.label = 32, args.label or "quick"
     return args
 
@@ -95,12 +101,14 @@ def codetune(args: list[str], log: Path) -> float:
     return time.perf_counter() - start
 
 
-def evaluate(model: Path, bench: str, n: int, out: Path, args, decoder: str = "auto") -> dict:
+def evaluate(model: Path, bench: str, n: int, out: Path, args, decoder: str = "auto",
+             max_new_tokens: int = 0) -> dict:
     if (out / "summary.json").exists() and not args.fresh:  # a rerun resumes the chain
         return json.loads((out / "summary.json").read_text())
+    tokens = max_new_tokens or args.max_new_tokens
     codetune(["eval", "run", "--model", str(model), "--benchmark", bench, "--prompt-format",
-              "chat", "--limit", str(n), "--max-new-tokens", str(args.max_new_tokens),
-              "--batch-size", "16", "-o", str(out), "--label", out.name,
+              "chat", "--limit", str(n), "--max-new-tokens", str(tokens), "--batch-size",
+              "16", "-o", str(out), "--label", out.name,
               "--set", "codebleu=false", "--set", f"decoder={decoder}"], out.with_suffix(".log"))
     return json.loads((out / "summary.json").read_text())
 
@@ -127,25 +135,29 @@ def train(args, work: Path, base: Path, data: Path, times: dict) -> tuple[Path, 
         return sft_model, grpo_model
     lora = ["--set", f"lora.r={args.lora_r}", "--set", f"lora.alpha={2 * args.lora_r}"]
     sft = ["sft", "--model", str(base), "--dataset", str(data), "--method", "lora",
-           "-o", str(work / "sft"), "--force", "--set", f"train.learning_rate={args.sft_lr}",
+           "-o", str(work / "sft"), "--set", f"train.learning_rate={args.sft_lr}",
            "--set", f"train.num_train_epochs={args.sft_epochs}", "--set", "train.save_steps=1000",
-           "--set", "train.logging_steps=5", *lora]
+           "--set", "train.logging_steps=1", *lora,
+           "--set", f"train.per_device_train_batch_size={min(2, args.sft_batch)}",
+           "--set", f"train.gradient_accumulation_steps={max(1, args.sft_batch // 2)}"]
     if args.sft_steps > 0:
         sft += ["--max-steps", str(args.sft_steps)]
     if not (sft_model / "config.json").exists() or args.fresh:
+        shutil.rmtree(work / "sft", ignore_errors=True)  # a run cut short: start it over
         times["sft"] = codetune(sft, work / "logs" / "sft.log")
         times["merge_sft"] = codetune(["merge", str(work / "sft" / "final"), "-o",
                                        str(sft_model)], work / "logs" / "merge_sft.log")
     rl_config = work / "grpo.yaml"
     rl_config.write_text("rewards:\n  - {name: execution, weight: 1.0}\n")
     grpo = ["rl", "--algo", "grpo", "--model", str(sft_model), "--tasks", "mbpp", "--method",
-            "lora", "-o", str(work / "grpo"), "--force", "--max-steps", str(args.grpo_steps),
+            "lora", "-o", str(work / "grpo"), "--max-steps", str(args.grpo_steps),
             "-c", str(rl_config), "--set", "tasks.split=train", "--set",
             "tasks.prompt_format=chat", "--set", f"learning_rate={args.grpo_lr}",
             "--set", f"num_generations={args.grpo_generations}",
             "--set", f"prompts_per_step={args.grpo_prompts}",
             "--set", f"max_completion_length={args.grpo_tokens}",
             "--set", f"temperature={args.grpo_temperature}", "--set", "save_steps=1000", *lora]
+    shutil.rmtree(work / "grpo", ignore_errors=True)
     times["grpo"] = codetune(grpo, work / "logs" / "grpo.log")
     times["merge_grpo"] = codetune(["merge", str(work / "grpo" / "final"), "-o",
                                     str(grpo_model)], work / "logs" / "merge_grpo.log")
@@ -164,9 +176,9 @@ def run(args) -> dict:
     if not (data / "report.json").exists() or args.fresh:
         times["data"] = codetune(["data", "sft", "--recipe", "datasets_recipes/sft_mbpp_chat.yaml",
                                   "--set", f"output_dir={data}"], work / "logs" / "data.log")
-    benches = {"mbpp": args.mbpp, "humaneval": args.humaneval}
-    speed = {d: evaluate(base, "mbpp", args.speed_tasks, work / "speed" / d, args, d)["generation"]
-             for d in ("generate", "continuous")}
+    benches = {b: n for b, n in (("mbpp", args.mbpp), ("humaneval", args.humaneval)) if n > 0}
+    speed = {d: evaluate(base, "mbpp", args.speed_tasks, work / "speed" / d, args, d,
+                         args.speed_tokens)["generation"] for d in ("generate", "continuous")}
     models = {"base": base}
     summaries: dict[str, dict[str, dict]] = {s: {} for s in STAGES}
     for bench, n in benches.items():

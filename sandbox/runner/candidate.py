@@ -6,8 +6,11 @@ judge turns it into exact builtin types and decides every assertion itself.
 
 from __future__ import annotations
 
+import io
+import linecache
 import os
 import sys
+import traceback
 import types
 
 import launch
@@ -96,11 +99,8 @@ def _exec_candidate(code: str, setup: str, limits: dict, namespace: dict) -> dic
 def _run_program(code: str, stdin, limits: dict, files: dict, namespace: dict) -> None:
     """Run the code as a script (``__main__``) with ``stdin`` as its standard input; report
     ``["done", exit code, exception name]`` on the channel and exit with that code. The report
-    is a claim, used only to label a failure (the runner checks signals itself)."""
-    import io
-    import linecache
-    import traceback
-
+    is a claim, used only to label a failure (the runner checks signals itself). io, linecache
+    and traceback are imported in the template, not once per case."""
     _apply_limits(limits if isinstance(limits, dict) else {})
     write_files_and_stdin(files, stdin)
     sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)))

@@ -7,11 +7,11 @@ import json
 import marshal
 import math
 import os
-import select
 import signal
 import socket
 import time
 
+import case_loop
 import cases
 import checks
 import codec
@@ -20,6 +20,7 @@ import kernel_objects
 import programs
 import template
 import verdict
+from case_loop import write_all
 from procs import continue_process, kill_leftovers, wipe
 from watch import watch_job
 
@@ -61,6 +62,7 @@ class Supervisor:
         self.build = build or programs.make_build_dir()  # compiled artifacts, one job's only
         self.templates = {role: template.spawn(role, scratch[0]) for role in template.ROLES}
         self.slot: Slot | None = None
+        self.ahead: case_loop.Ahead | None = None  # a candidate forked while a case runs
 
     def run_job(self, job: dict) -> dict:
         started = time.monotonic()
@@ -97,72 +99,10 @@ class Supervisor:
 
     def _run_stdio(self, job: dict, slot: Slot, deadline: float, run_case=cases.run_case,
                    fresh: bool = False) -> dict:
-        """Each case in a fresh candidate; the judge compares each output as it comes
-        (``fresh``: the slot's candidate is spent already, the first case gets its own too)."""
-        _send_job(slot.job_w, {k: v for k, v in job.items() if k != "code"}, close=False)
-        judge_lines = LineReader(slot.report_r)
-        case_timeout = float(job.get("case_timeout_s") or job.get("timeout_s") or 10.0)
-        limits = {**job["limits"], "cpu_s": math.ceil(case_timeout) + 1}
-        records: list[dict] = []
-        keep = {pid for pid, _ in self.templates.values()} | {slot.jpid}
-        candidate = slot
-        for index, case in enumerate(job["cases"]):
-            if time.monotonic() >= deadline:
-                records.append({"index": index, "status": cases.TIME_LIMIT, "time_s": 0.0,
-                                "detail": "not run: the job's time limit was reached"})
-                break
-            if index or fresh:
-                kill_leftovers(keep)
-                for directory in self.scratch:
-                    wipe(directory)
-                candidate = self._candidate_only()
-            case_deadline = min(time.monotonic() + case_timeout, deadline)
-            seen = run_case(candidate, job.get("code", ""), case if isinstance(case, dict)
-                                  else {}, limits, job.get("files") or {}, case_deadline,
-                                  self._candidate_status)
-            if candidate is not slot:
-                candidate.close()
-            if index == len(job["cases"]) - 1 and job.get("fetch_files"):
-                kill_leftovers(keep)
-                seen["files"] = cases.fetch_files(self.scratch[0], job["fetch_files"])
-            record = self._judge_case(slot, judge_lines, index, case, seen)
-            records.append(record)
-            if record["status"] != cases.ACCEPTED and job.get("stop_on_failure", True):
-                break
-        try:
-            os.close(slot.job_w)
-        except OSError:
-            pass
-        slot.job_w = -1
-        slot.close()
+        """Each case in a fresh candidate, the judge comparing each output (case_loop.py;
+        ``fresh``: the slot's candidate is spent already, the first case gets its own too)."""
+        records = case_loop.run_stdio(self, job, slot, deadline, run_case, fresh)
         return verdict.classify_cases(job, records)
-
-    def _judge_case(self, slot: Slot, judge_lines: LineReader, index: int, case, seen: dict):
-        """Send what the program did to the judge and take its verdict for the case."""
-        run_only = not isinstance(case, dict) or case.get("output") is None
-        record = {"index": index, "status": seen["status"], "time_s": seen["time_s"],
-                  "exit_code": seen.get("exit_code"), "detail": seen.get("detail", "")}
-        if run_only:
-            record.update(stdout=seen["stdout"], stderr=seen["stderr"])
-        if "files" in seen:
-            record["files"] = seen["files"]
-        line = {"index": index, "status": seen["status"], "stdout": seen["stdout"]}
-        try:
-            _write_all(slot.job_w, json.dumps(line).encode() + b"\n")
-            answer = judge_lines.read(time.monotonic() + 10.0)
-        except OSError:
-            answer = None
-        if not isinstance(answer, dict) or answer.get("index") != index:
-            record.update(status="grader_error", detail="the judge gave no verdict for the case")
-            return record
-        record["status"] = answer.get("status") or "grader_error"
-        if answer.get("detail"):
-            record["detail"] = str(answer["detail"])[:500]
-        if answer.get("excerpt") and not run_only:
-            record["excerpt"] = answer["excerpt"]
-        if record["status"] != cases.ACCEPTED and not run_only:
-            record["stderr"] = seen["stderr"]
-        return record
 
     def _candidate_only(self) -> Slot:
         chan_runner, chan_candidate = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -197,6 +137,8 @@ class Supervisor:
         return Slot(cpid, jpid, chan_judge, out_r, err_r, report_r, job_w)
 
     def _fork(self, role: str, fds: list[int]) -> int:
+        if self.ahead is not None:  # its reply comes first on the template's socket
+            self.ahead.settle()
         try:
             return template.fork_child(self.templates[role][1], fds)
         except (OSError, EOFError, ValueError):  # a candidate killed it (only without uids)
@@ -204,6 +146,8 @@ class Supervisor:
             return template.fork_child(self.templates[role][1], fds)
 
     def _candidate_status(self, pid: int) -> int | None:
+        if self.ahead is not None:  # its reply comes first on the template's socket
+            self.ahead.settle()
         try:
             return template.candidate_status(self.templates["candidate"][1], pid)
         except (OSError, EOFError, ValueError):
@@ -265,37 +209,8 @@ def _send_job(job_w: int, job: dict, close: bool = True) -> None:
     """The job as one JSON line to the judge (stdin/stdout jobs keep the pipe open: each
     case's output follows as a line)."""
     try:
-        _write_all(job_w, json.dumps(job).encode() + b"\n")
+        write_all(job_w, json.dumps(job).encode() + b"\n")
     except BrokenPipeError:  # the judge is gone; the watch reports it
         pass
     if close:
         os.close(job_w)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    while data:
-        data = data[os.write(fd, data):]
-
-
-class LineReader:
-    """JSON lines from the judge's report pipe, each read with a deadline."""
-
-    def __init__(self, fd: int):
-        self.fd, self.buffer = fd, b""
-
-    def read(self, deadline: float):
-        while b"\n" not in self.buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            ready, _, _ = select.select([self.fd], [], [], left)
-            if ready:
-                chunk = os.read(self.fd, 1 << 16)
-                if not chunk:
-                    return None
-                self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        try:
-            return json.loads(line)
-        except ValueError:
-            return None

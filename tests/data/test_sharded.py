@@ -171,6 +171,7 @@ def test_ray_recipe_on_a_local_ray_instance(corpus_dir, tiny_tokenizer_dir, tmp_
     before = signal.getsignal(signal.SIGTERM)
     try:
         result = build_pretrain(load_config(PretrainRecipe, **values))
+        assert ray.is_initialized()  # the stages ran as Ray tasks on the local instance
     finally:
         ray.shutdown()
     assert drops(out) == drops(memory_build.output_dir)

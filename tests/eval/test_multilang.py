@@ -73,3 +73,28 @@ def test_every_multipl_e_language_gives_per_sample_verdicts(tmp_path, sandbox_po
                    (tmp_path / suffix / "results.jsonl").read_text().splitlines()]
         assert [r["passed"] for r in results] == [True, False], (suffix, results)
         assert results[1]["status"] == "failed", (suffix, results[1]["reason"])
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_the_eval_samples_command_gives_per_sample_verdicts_in_every_language(tmp_path):
+    # `codetune eval samples --benchmark multipl-e-<lang>` on MultiPL-E's own completion-file
+    # format (one row per problem, a list of completions), through the CLI and its own pool.
+    import subprocess
+    import sys
+
+    for suffix, (right, wrong) in COMPLETIONS.items():
+        path = tmp_path / f"{suffix}.jsonl"
+        path.write_text(json.dumps({"name": STRLEN, "language": suffix,
+                                    "completions": [wrong, right]}) + "\n")
+        out = tmp_path / f"out-{suffix}"
+        proc = subprocess.run([sys.executable, "-m", "codetune.cli", "eval", "samples",
+                               "--samples", str(path), "--benchmark", f"multipl-e-{suffix}",
+                               "--k", "1", "--output-dir", str(out)],
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, (suffix, proc.stderr[-2000:])
+        results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+        assert [(r["completion_id"], r["passed"]) for r in results] == [(0, False), (1, True)], \
+            (suffix, results)
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["pass_at_k"]["pass@1"] == pytest.approx(0.5), (suffix, summary)

@@ -176,6 +176,13 @@ def test_the_build_directory_is_wiped_between_jobs(pool):
         assert "gone" in r.cases[0]["stdout"], r.cases[0]["stdout"]
 
 
+# Files a contained program must not read: the host's (absent from the image), root-only ones,
+# the runner's environment and the Docker socket. A program that reads any prints the answer.
+READS = ("/work/shared/ENVIRONMENT.md", "/root/.bashrc", "/etc/shadow", "/proc/1/environ",
+         "/var/run/docker.sock")
+READS_C = ", ".join(f'"{p}"' for p in READS)
+
+
 @pytest.mark.parametrize("lang", ["cpp", "java", "javascript"])
 def test_hostile_programs_are_contained(pool, lang):
     hostile = {
@@ -192,6 +199,9 @@ def test_hostile_programs_are_contained(pool, lang):
                       "v.push_back(p);}puts(\"3\");}",
             "write outside": "#include <cstdio>\nint main(){FILE*f=fopen(\"/etc/x\",\"w\");"
                              "if(f)std::puts(\"3\");return 0;}",
+            "file reads": "#include <cstdio>\nint main(){const char*p[]={" + READS_C + "};"
+                          "for(auto q:p){FILE*f=fopen(q,\"r\");if(f&&fgetc(f)!=EOF)"
+                          "{std::puts(\"3\");return 0;}}return 0;}",
         },
         "java": {
             "fork bomb": "public class Main { public static void main(String[] a) throws "
@@ -208,6 +218,10 @@ def test_hostile_programs_are_contained(pool, lang):
             "write outside": "public class Main { public static void main(String[] a) throws "
                              "Exception { new java.io.FileWriter(\"/etc/x\").close(); "
                              "System.out.println(3); } }",
+            "file reads": "public class Main { public static void main(String[] a) { "
+                          "for (String p : new String[]{" + READS_C + "}) { try { "
+                          "if (new java.io.FileInputStream(p).read() >= 0) { "
+                          "System.out.println(3); return; } } catch (Exception e) {} } } }",
         },
         "javascript": {
             "fork bomb": "const cp = require('child_process');\n"
@@ -216,6 +230,9 @@ def test_hostile_programs_are_contained(pool, lang):
             "infinite output": "while (true) console.log(3);",
             "memory": "const l = []; while (true) l.push(new Array(1e6).fill(1));",
             "write outside": "require('fs').writeFileSync('/etc/x', '1'); console.log(3);",
+            "file reads": "for (const p of [" + READS_C + "]) { try { "
+                          "require('fs').readFileSync(p); console.log(3); break; } "
+                          "catch (e) {} }",
         },
     }[lang]
     jobs = [ExecutionJob(id=name, code=code, language=lang, timeout_s=5,
@@ -223,8 +240,9 @@ def test_hostile_programs_are_contained(pool, lang):
     for job, r in zip(jobs, pool.run_many(jobs), strict=True):
         assert not r.passed, (lang, job.id, r.status, r.reason)
         assert r.status != "sandbox_error", (lang, job.id, r.reason)
-    after = pool.run_many([ExecutionJob(id=lang, code=SUM[lang], language=lang, cases=CASES,
-                                        timeout_s=20)] * pool.size)
+    after = pool.run_many([ExecutionJob(id=lang, code=SUM[lang] + f"\n// runner {i}\n",
+                                        language=lang, cases=CASES, timeout_s=20)
+                           for i in range(pool.size)])  # distinct: identical ones run once
     assert all(r.passed for r in after), [r.reason for r in after]
 
 
@@ -253,3 +271,117 @@ def test_a_batch_of_identical_programs_compiles_once_and_each_gets_its_verdict(p
     assert [r.id for r in results] == ["g0", "g1", "g2", "g3"]
     assert all(r.passed for r in results)
     assert len({r.duration_s for r in results}) == 1  # one run, four verdicts
+
+
+# Test programs whose solution does something hostile: escaping (network, host files) is the
+# only way to the right answer; the rest never return. None may pass, and the pool stays whole.
+HOSTILE_SOLUTIONS = {
+    "cpp": {
+        "network": "#include <bits/stdc++.h>\n#include <sys/socket.h>\n#include <arpa/inet.h>\n"
+                   "int add(int a, int b) { int s = socket(AF_INET, SOCK_STREAM, 0); "
+                   "sockaddr_in x{}; x.sin_family = AF_INET; x.sin_port = htons(53); "
+                   "inet_pton(AF_INET, \"1.1.1.1\", &x.sin_addr); "
+                   "return connect(s, (sockaddr*)&x, sizeof x) == 0 ? a + b : 0; }",
+        "file reads": "#include <bits/stdc++.h>\nint add(int a, int b) { for (auto p : {"
+                      + READS_C + "}) { FILE* f = fopen(p, \"r\"); if (f && fgetc(f) != EOF) "
+                      "return a + b; } return 0; }",
+        "fork bomb": "#include <bits/stdc++.h>\n#include <unistd.h>\n"
+                     "int add(int a, int b) { while (true) fork(); }",
+        "infinite output": "#include <bits/stdc++.h>\nint add(int a, int b) { "
+                           "while (true) std::puts(\"3\"); }",
+        "memory": "#include <bits/stdc++.h>\nint add(int a, int b) { std::vector<char*> v; "
+                  "while (true) { char* p = new char[1 << 20]; memset(p, 1, 1 << 20); "
+                  "v.push_back(p); } }",
+    },
+    "java": {
+        "network": "import java.util.*;\nclass Problem {\n  public static long add(long a, long b)"
+                   " { try { new java.net.Socket(\"1.1.1.1\", 53); return a + b; } "
+                   "catch (Exception e) { return 0; } }",
+        "file reads": "import java.util.*;\nclass Problem {\n  public static long add(long a, "
+                      "long b) { for (String p : new String[]{" + READS_C + "}) { try { "
+                      "if (new java.io.FileInputStream(p).read() >= 0) return a + b; } "
+                      "catch (Exception e) {} } return 0; }",
+        "fork bomb": "import java.util.*;\nclass Problem {\n  public static long add(long a, "
+                     "long b) { while (true) { try { new ProcessBuilder(\"java\", \"-version\")"
+                     ".start(); } catch (Exception e) {} } }",
+        "infinite output": "import java.util.*;\nclass Problem {\n  public static long add(long "
+                           "a, long b) { while (true) System.out.println(3); }",
+        "memory": "import java.util.*;\nclass Problem {\n  public static long add(long a, long b)"
+                  " { List<long[]> l = new ArrayList<>(); while (true) l.add(new long[1 << 20]);"
+                  " }",
+    },
+    "javascript": {
+        "network": "function add(a, b) { const r = require('child_process').spawnSync('node', "
+                   "['-e', \"require('net').connect(53, '1.1.1.1', () => process.exit(7))"
+                   ".on('error', () => process.exit(1))\"]); return r.status === 7 ? a + b : 0; }",
+        "file reads": "function add(a, b) { for (const p of [" + READS_C + "]) { try { "
+                      "require('fs').readFileSync(p); return a + b; } catch (e) {} } return 0; }",
+        "fork bomb": "function add(a, b) { const cp = require('child_process'); "
+                     "while (true) { try { cp.spawn('node', ['-e', '1']); } catch (e) {} } }",
+        "infinite output": "function add(a, b) { while (true) console.log(3); }",
+        "memory": "function add(a, b) { const l = []; while (true) l.push(new Array(1e6)"
+                  ".fill(1)); }",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["cpp", "java", "javascript"])
+def test_hostile_test_programs_never_pass(pool, lang):
+    jobs = [ExecutionJob(id=name, code=code, tests=ADD[lang][4], language=lang, timeout_s=5)
+            for name, code in HOSTILE_SOLUTIONS[lang].items()]
+    for job, r in zip(jobs, pool.run_many(jobs), strict=True):
+        assert not r.passed, (lang, job.id, r.status, r.reason)
+        assert r.status not in ("sandbox_error", "passed"), (lang, job.id, r.reason)
+    after = pool.run_many([ExecutionJob(id=f"{lang}{i}", code=ADD[lang][0] + ADD[lang][1] +
+                                        f"\n// runner {i}\n", tests=ADD[lang][4],
+                                        language=lang, timeout_s=20)
+                           for i in range(pool.size)])  # distinct: identical ones run once
+    assert all(r.passed for r in after), [r.reason for r in after]
+
+
+def test_the_image_carries_a_warm_go_cache_and_node_snapshots(pool):
+    # Go: testify comes from the image's read-only build cache (`go test -x` compiles only the
+    # program; with a fresh cache it compiles testify too: the control). Node: one startup
+    # snapshot per heap size, which the program's own flags accept.
+    import subprocess
+
+    from codetune.languages import GO_CACHE, LANGUAGES, NODE_SNAPSHOT, NODE_SNAPSHOT_MB
+
+    env = " ".join(f"{k}={v}" for k, v in LANGUAGES["go"].env.items() if "{" not in v)
+    program = ('package main\nimport (\n\t"testing"\n\t"github.com/stretchr/testify/assert"\n)\n'
+               'func TestX(t *testing.T) { assert.Equal(t, 1, 1) }\n')
+    count = ("go test -c -x -vet=off -o /tmp/x.test x_test.go 2>&1 "
+             "| grep -c -- '-p github.com/stretchr/testify/assert '")
+    script = (f"cd /tmp && printf '%s' '{program}' > x_test.go && export {env} HOME=/tmp && "
+              f"echo warm=$({count}) && echo fresh=$(GOCACHE=/tmp/fresh {count}) && "
+              f"touch {GO_CACHE}/probe 2>/dev/null || echo read-only")
+    for mb in NODE_SNAPSHOT_MB:
+        flags = " ".join(a.replace("{memory}", str(mb)) for a in LANGUAGES["javascript"].run[1:-1])
+        script += f" && echo node{mb}=$(node {flags} -p '6*7')"
+    proc = subprocess.run(["docker", "run", "--rm", "--network", "none", "--read-only",
+                           "--tmpfs", "/tmp:rw,exec", "--user", "65534:65534",
+                           pool.config.image, "sh", "-c", script],
+                          capture_output=True, text=True, timeout=600)
+    lines = proc.stdout.split()
+    fresh = [int(x.split("=")[1]) for x in lines if x.startswith("fresh=") and x[6:].isdigit()]
+    assert "warm=0" in lines and fresh and fresh[0] > 0, proc.stdout + proc.stderr
+    assert "read-only" in lines
+    assert all(f"node{mb}=42" in lines for mb in NODE_SNAPSHOT_MB), proc.stdout + proc.stderr
+    assert NODE_SNAPSHOT in LANGUAGES["typescript"].run
+
+
+def test_a_heap_size_without_a_node_snapshot_starts_node_without_one(pool):
+    # The runner drops --snapshot-blob when the image has no snapshot for the job's heap size
+    # (V8 would refuse one made under other flags): the program still runs and is judged.
+    from dataclasses import replace
+
+    from codetune.languages import NODE_SNAPSHOT_MB
+    from codetune.sandbox import SandboxPool
+
+    assert 384 not in NODE_SNAPSHOT_MB
+    with SandboxPool(replace(pool.config, workers=1, job_memory_mb=384)) as small:
+        right, wrong = small.run_many([
+            ExecutionJob(id=str(i), code=f"function f() {{ return {i}; }}",
+                         tests="console.assert(f() === 1)", language="javascript")
+            for i in (1, 2)])
+    assert (right.status, wrong.status) == ("passed", "failed"), (right.reason, wrong.reason)
