@@ -78,8 +78,13 @@ def markdown(result: dict, stem: Path) -> str:
                   f"{st}/{b} {g['tokens_per_s']:.1f} tok/s" for st, per in
                   result["generation"].items() for b, g in per.items()) + ".", "",
               f"Wall time {result['wall_seconds'] / 60:.1f} min on {result['machine']}; stages "
-              f"(s): {result['stage_seconds']}. Date {result['date']}.", "",
+              f"(s): {result['stage_seconds']}. Date {result['date']}."
+              + (f" Taken from earlier runs in the same work dir (not in the wall time): "
+                 f"{', '.join(result['reused_from_earlier_runs'])}."
+                 if result.get("reused_from_earlier_runs") else ""), "",
               "Rerun: `" + RERUN + _flags(s) + "`"]
+    if result.get("note"):  # what a reduced run left out, written by whoever ran it
+        lines += ["", "## Note", "", result["note"]]
     return "\n".join(lines) + "\n"
 
 

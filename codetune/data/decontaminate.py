@@ -50,7 +50,36 @@ def mbpp_texts() -> Iterator[tuple[str, str]]:
         yield tid, "\n".join(row.get("test_list") or [])
 
 
-BENCHMARKS: dict[str, BenchmarkLoader] = {"humaneval": humaneval_texts, "mbpp": mbpp_texts}
+# Import/include/package lines are the same in every program of a language (MultiPL-E's Java
+# prompts all start with the same seven imports): their n-grams prove no leak, so they go.
+_BOILERPLATE = re.compile(r"^\s*(#include|import\b|package\b|using namespace|use\b|"
+                          r"const \w+ = require\().*$", re.MULTILINE)
+HUMANEVAL_X_LANGUAGES = ("cpp", "java", "js", "go", "rust")
+MULTIPL_E_LANGUAGES = ("cpp", "java", "js", "ts", "go", "rs", "sh")
+
+
+def humaneval_x_texts() -> Iterator[tuple[str, str]]:
+    """HumanEval-X prompts and canonical solutions in C++, Java, JavaScript, Go and Rust (its
+    Python half is HumanEval): translations must not reproduce them."""
+    for lang in HUMANEVAL_X_LANGUAGES:
+        for row in read_jsonl(_data_file(f"humaneval-x/humaneval_{lang}.jsonl.gz")):
+            prompt = _BOILERPLATE.sub("", row["prompt"])
+            yield row["task_id"], prompt
+            yield row["task_id"], prompt + _BOILERPLATE.sub("", row["canonical_solution"])
+
+
+def multipl_e_texts() -> Iterator[tuple[str, str]]:
+    """MultiPL-E's HumanEval prompts in its seven languages (it ships no solutions; its licence
+    forbids training on it)."""
+    for lang in MULTIPL_E_LANGUAGES:
+        for row in read_jsonl(_data_file(f"multipl-e/humaneval-{lang}.jsonl.gz")):
+            yield f"{lang}/{row.get('name') or row['task_id']}", \
+                _BOILERPLATE.sub("", row["prompt"])
+
+
+BENCHMARKS: dict[str, BenchmarkLoader] = {"humaneval": humaneval_texts, "mbpp": mbpp_texts,
+                                          "humaneval-x": humaneval_x_texts,
+                                          "multipl-e": multipl_e_texts}
 
 
 def resolve_benchmark(name: str) -> BenchmarkLoader:

@@ -26,9 +26,15 @@ class Step(Protocol):
 
 def record_text(record: Record, text_key: str | Sequence[str]) -> str:
     """The text a step looks at: one field, or several fields joined by newlines."""
-    if isinstance(text_key, str):
-        return str(record.get(text_key) or "")
-    return "\n".join(str(record.get(k) or "") for k in text_key)
+    keys = [text_key] if isinstance(text_key, str) else text_key
+    return "\n".join(_field_text(record.get(k)) for k in keys)
+
+
+def _field_text(value: object) -> str:
+    """A field as text; a dict (a parallel pair's language -> code) is its values, joined."""
+    if isinstance(value, dict):
+        return "\n".join(map(_field_text, value.values()))
+    return str(value or "")
 
 
 class BaseStep:

@@ -169,7 +169,9 @@ def stage_sft(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
     sources = [SFTSourceConfig(kind="code_units", name="stdlib", max_files=40,
                                max_records=cfg.sft_four_task_samples)]
     skip = mbpp_missing("MBPP problems as an SFT source (and as a decontamination set)")
-    decontam = SFTDecontamConfig(benchmarks=["humaneval"]) if skip else SFTDecontamConfig()
+    # no translate items here: HumanEval (+ MBPP's held-out tasks when MBPP can be read)
+    decontam = SFTDecontamConfig(benchmarks=["humaneval"] if skip else [
+        "humaneval", "codetune.data.sft.sources:mbpp_heldout_texts"])
     if not skip:
         sources.append(SFTSourceConfig(kind="mbpp", name="mbpp",
                                        max_records=cfg.sft_four_task_samples))

@@ -118,9 +118,10 @@ def cache_root() -> Path:
 
 
 GROUND_TRUTH_MEMORY_MB = 2048  # trusted reference code (evalplus runs it without a limit)
-# A reference that runs out of memory at that (MBPP+ 255 builds 1.7 M tuples, ~2.5 GiB) is
-# rerun alone in a one-container pool with this much (address space; container: +512 MiB).
-GROUND_TRUTH_RETRY_MEMORY_MB = 6144
+# A reference that runs out of memory at that (MBPP+ 255 builds 1.7 M tuples: 1.2 GiB, more
+# than a pool container holds) is rerun alone in a one-container pool with this much
+# (address space; the container gets 512 MiB more).
+GROUND_TRUTH_RETRY_MEMORY_MB = 4096
 
 
 def _spec(task: EvalplusTask) -> dict[str, Any]:
@@ -140,7 +141,7 @@ def ensure_ground_truth(tasks: Sequence[EvalplusTask], pool: Any) -> None:
         if task.truth is not None:
             continue
         blob = json.dumps([_spec(task), platform.node(), platform.machine(), os.cpu_count(),
-                           image], sort_keys=True)
+                           image, epd.CODEC_VERSION], sort_keys=True)
         path = cache_root() / f"{hashlib.sha256(blob.encode()).hexdigest()[:32]}.json"
         paths[task.task_id] = path
         if path.exists():

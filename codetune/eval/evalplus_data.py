@@ -24,6 +24,7 @@ from typing import Any
 from codetune.artifacts import read_jsonl
 from codetune.benchmark_data import benchmark_file
 
+CODEC_VERSION = 2  # in the ground-truth cache key: digests of big outputs changed with 2
 FILES = {"humaneval+": "evalplus/HumanEvalPlus-v0.1.10.jsonl.gz",
          "mbpp+": "evalplus/MbppPlus-v0.2.0.jsonl.gz"}
 DATASET = {"humaneval+": "humaneval", "mbpp+": "mbpp"}  # evalplus' own names
@@ -132,22 +133,65 @@ def _dec(v):
     raise ValueError(f"unknown tag {tag!r}")
 
 
-BIG = 1 << 20  # bytes of tagged JSON above which an expected output travels as its digest
+BIG = 1 << 20  # characters of canonical text above which an output travels as its digest
 
 
 def _bigkey(v):
-    """The digest standing for ``v`` when it is too big to carry, else None."""
+    """The digest standing for ``v`` when it is too big to carry, else None. Streamed: the
+    canonical text (types kept, sets and dicts in sorted order) is hashed as it is made, so a
+    big output costs no second copy of itself (MBPP+ 255: 1.7 M tuples)."""
     import hashlib
-    import json
     if type(v) is int:  # str() of a huge int is quadratic: hash its bytes
         if v.bit_length() <= 100_000:
             return None
         raw = v.to_bytes((v.bit_length() + 8) // 8, "big", signed=True)
         return "int:" + hashlib.sha256(raw).hexdigest()
-    text = json.dumps(_enc(v))
-    if len(text) <= BIG:
+    digest, parts, size = hashlib.sha256(), [], 0
+
+    def put(text):
+        nonlocal size
+        parts.append(text)
+        size += len(text)
+        if len(parts) >= 4096:
+            digest.update("".join(parts).encode("utf-8", "surrogatepass"))
+            parts.clear()
+
+    _canon(v, put)
+    if size <= BIG:
         return None
-    return "json:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    digest.update("".join(parts).encode("utf-8", "surrogatepass"))
+    return "canon:" + digest.hexdigest()
+
+
+_FLAT = frozenset((str, int, float, bool, complex, type(None)))
+
+
+def _canon(v, put):
+    import json
+    t = type(v)
+    if v is None or t in (bool, int, float, complex):
+        put(t.__name__[0] + repr(v) + ";")
+    elif t is str:
+        put(json.dumps(v) + ";")
+    elif (t is list or t is tuple) and all(type(x) in _FLAT for x in v):
+        put("R" + repr(v) + ";")  # exact scalars only: repr keeps every type apart, in C
+    elif t is list or t is tuple:
+        put("[" if t is list else "(")
+        for x in v:
+            _canon(x, put)
+        put("]" if t is list else ")")
+    elif t in (set, frozenset, dict):
+        items = []
+        for x in (v.items() if t is dict else v):
+            chunk = []
+            _canon(x, chunk.append)
+            items.append("".join(chunk))
+        put({set: "{", frozenset: "F{", dict: "<"}[t] + "".join(sorted(items)) + "}")
+    else:
+        for base in (bool, int, float, str, dict, list, tuple, set, frozenset, complex):
+            if isinstance(v, base):  # a subclass: its base's contents, as _enc carries it
+                return _canon(base(v) if base is not dict else dict(v.items()), put)
+        raise TypeError(f"cannot carry a {t.__name__} value")
 '''
 
 _codec: dict[str, Any] = {}

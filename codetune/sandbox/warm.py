@@ -68,19 +68,22 @@ def warm_command(languages) -> list[str] | None:
 def warm_script(languages) -> str | None:
     """The script that fills the image's caches inside the layer's container (root, offline;
     Go and Node with the jobs' own settings so the caches match), leaving them world-readable;
-    None when these languages need none."""
+    a toolchain missing from the base (``--base-image``) is skipped; None when these languages
+    need none."""
     steps = []
     if "go" in languages:
         env = {k: v for k, v in LANGUAGES["go"].env.items() if "{" not in v}
         exports = " ".join(f"{k}={v}" for k, v in sorted(env.items()))
-        steps.append(f"(export {exports} HOME=/tmp; mkdir -p {GO_CACHE}; "
+        steps.append(f"if command -v go >/dev/null; then (export {exports} HOME=/tmp; "
+                     f"mkdir -p {GO_CACHE}; "
                      f"cd {WARM_DIR}/go-test && go test -c -vet=off -o /tmp/warm_test "
                      f"main_test.go && cd {WARM_DIR}/go-main && go build -o /tmp/warm main.go "
-                     f"&& rm -f /tmp/warm /tmp/warm_test && chmod -R a+rX {GO_CACHE})")
+                     f"&& rm -f /tmp/warm /tmp/warm_test && chmod -R a+rX {GO_CACHE}); fi")
     if "javascript" in languages or "typescript" in languages:
         for mb in NODE_SNAPSHOT_MB:  # the run's own V8 flags: V8 checks them
             blob = NODE_SNAPSHOT.replace("{memory}", str(mb))
             flags = " ".join(f.replace("{memory}", str(mb)) for f in NODE_FLAGS)
-            steps.append(f"(cd /tmp && node --snapshot-blob {blob} {flags} --build-snapshot "
-                         f"{WARM_DIR}/node/empty.js && chmod a+r {blob})")
+            steps.append(f"if command -v node >/dev/null; then (cd /tmp && node "
+                         f"--snapshot-blob {blob} {flags} --build-snapshot "
+                         f"{WARM_DIR}/node/empty.js && chmod a+r {blob}); fi")
     return "set -e\n" + "\n".join(steps) + "\n" if steps else None

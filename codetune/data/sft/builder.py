@@ -58,8 +58,27 @@ def build_items(records: list[dict], cfg: SFTRecipe, report: SFTReport) -> list[
                     report.drop("items", f"{task}:{item['drop']}")
                     continue
                 report.items[task] += 1
+                if task == "translate" and not _count_translation(item, cfg, report):
+                    continue
                 items.append(item)
     return items
+
+
+def _count_translation(item: dict, cfg: SFTRecipe, report: SFTReport) -> bool:
+    """Count a translation per target language; False when it is dropped for want of tests."""
+    if cfg.translate_untested not in ("keep", "drop"):
+        raise CodetuneError(f"translate_untested: {cfg.translate_untested!r}; use keep or drop")
+    counts = report.translate[item["language"]]
+    counts["translated"] += 1
+    if item["carry"] == "carried":
+        counts["carried"] += 1
+        return True
+    counts["not_carried"] += 1
+    report.not_carried[f"{item['language']}:{item['carry']}"] += 1
+    if cfg.translate_untested == "drop":
+        report.drop("items", f"translate:not_carried:{item['carry']}")
+        return False
+    return True
 
 
 def expand(items: list[dict], cfg: SFTRecipe, rng: random.Random,
@@ -113,8 +132,12 @@ def _verdict(item: dict, results: dict, report: SFTReport) -> bool:
     if not item["tests"]:
         return True
     original = results[job_key(item["code"], item)]
+    if item["task"] == "translate":
+        report.translate[item["language"]]["verified" if original.passed else "dropped"] += 1
     if not original.passed:
         reason = "augmented_fails_tests" if item["augmentations"] else "reference_fails_tests"
+        if item["task"] == "translate":
+            reason = f"fails_carried_tests:{item['language']}"
         report.drop(f"verify:{item['task']}", reason)
         return False
     if item["task"] != "fix":

@@ -84,9 +84,12 @@ class SFTDecontamConfig:
 
     enabled: bool = field(default=True, metadata={"help": "Run decontamination."})
     benchmarks: list[str] = field(default_factory=lambda: [
-        "humaneval", "codetune.data.sft.sources:mbpp_heldout_texts"], metadata={
+        "humaneval", "humaneval-x", "codetune.data.sft.sources:mbpp_heldout_texts"], metadata={
         "help": "Benchmark names or package.module:function; MBPP's train split (601-974) is "
-                "an SFT source, so only its held-out tasks (1-600) are checked by default."})
+                "an SFT source, so only its held-out tasks (1-600) are checked by default; "
+                "HumanEval-X guards the translate task's other languages (downloaded once like "
+                "every benchmark file). Add multipl-e where its files are in CODETUNE_DATA_DIR "
+                "(it has no official single-file release to download)."})
     ngram: int = field(default=10, metadata={"help": "Word n-gram length."})
     min_matches: int = field(default=1, metadata={"help": "Shared n-grams needed to drop."})
 
@@ -135,6 +138,11 @@ class SFTRecipe:
         "help": "Jobs sent to SandboxPool.run_many at once."})
     verify_timeout_s: float = field(default=10.0, metadata={
         "help": "Wall-clock limit per sandbox job (seconds)."})
+    translate_untested: str = field(default="keep", metadata={
+        "help": "Translations whose Python tests cannot be carried to the target language "
+                "(MultiPL-E's rule: asserts over literals, types from the target's signature): "
+                "keep (unverified, counted as not_carried) or drop. Carried ones are kept "
+                "only when they pass."})
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     format: str = field(default="conversational", metadata={
         "help": "Columns for TRL SFTTrainer: conversational (prompt/completion as chat "

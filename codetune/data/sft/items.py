@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from codetune.data.augment.comments import strip_docstrings
 from codetune.data.augment.grammars import parse, parses, text, walk
+from codetune.data.sft.carry_tests import NotCarried, carry
 
 MIN_EXPLANATION_WORDS = 4
 MAX_EXPLANATION_CHARS = 1200
@@ -96,8 +97,23 @@ def translate_items(record: dict) -> Iterator[dict]:
             item = _base({**record, "language": dst}, "translate",
                          dst_code.rstrip() + "\n", source_code=src_code.rstrip() + "\n",
                          source_lang=src)
-            item["tests"] = []
+            item["tests"], item["carry"] = carried_tests(record.get("tests"), item["code"], dst)
             yield item
+
+
+def carried_tests(tests: dict | list | None, code: str, language: str) -> tuple[list | str, str]:
+    """(tests, ``carried`` or why not) for a translation into ``language``: a pair's Python
+    asserts as they are for Python, else carried to the target language (``carry_tests``)."""
+    python = tests.get("python") if isinstance(tests, dict) else tests
+    python = [python] if isinstance(python, str) else list(python or [])
+    if not python:
+        return [], "no_source_tests"
+    if language == "python":
+        return python, "carried"
+    try:
+        return carry(python, code, language), "carried"
+    except NotCarried as exc:
+        return [], exc.reason
 
 
 TASK_BUILDERS = {"generate": generate_items, "explain": explain_items, "fix": fix_items,

@@ -7,6 +7,8 @@ from typing import Any
 
 from codetune.console import console
 
+TRANSLATE_COUNTS = ("translated", "carried", "not_carried", "verified", "dropped")
+
 
 class SFTReport:
     """Counters filled by each stage; ``to_dict`` is written as ``report.json``."""
@@ -21,6 +23,9 @@ class SFTReport:
         self.steps: list[dict[str, Any]] = []  # dedup/decontamination step reports
         self.mixture: dict[str, Any] = {}
         self.final: dict[str, Counter] = defaultdict(Counter)
+        # translate, per target language: translated, carried, not_carried, verified, dropped
+        self.translate: dict[str, Counter] = defaultdict(Counter)
+        self.not_carried: Counter = Counter()  # "<language>:<reason>"
 
     def drop(self, stage: str, reason: str, n: int = 1) -> None:
         self.drops[stage][reason] += n
@@ -40,7 +45,11 @@ class SFTReport:
                 "dropped": {k: dict(v) for k, v in self.drops.items()},
                 "augmentation_attempts": dict(sorted(self.augment.items())),
                 "mutation_attempts": dict(sorted(self.mutations.items())),
-                "verification": dict(self.verification), "steps": self.steps,
+                "verification": dict(self.verification),
+                "translate": {lang: {k: c[k] for k in TRANSLATE_COUNTS}
+                              for lang, c in sorted(self.translate.items())},
+                "translate_not_carried": dict(sorted(self.not_carried.items())),
+                "steps": self.steps,
                 "mixture": self.mixture,
                 "final": {k: dict(sorted(v.items())) for k, v in self.final.items()},
                 "total": sum(self.final["task"].values())}
@@ -53,6 +62,9 @@ class SFTReport:
         for key in ("task", "source", "augmentation", "mutation"):
             for name, n in sorted(self.final[key].items()):
                 table.add_row(f"{key}: {name}", str(n))
+        for lang, counts in sorted(self.translate.items()):
+            table.add_row(f"translate to {lang}", ", ".join(
+                f"{k} {counts[k]}" for k in TRANSLATE_COUNTS))
         for stage, reasons in self.drops.items():
             for reason, n in sorted(reasons.items()):
                 table.add_row(f"dropped at {stage}: {reason}", str(n))
