@@ -141,8 +141,10 @@ def report(m: dict) -> str:
         f"Target {'met' if ok else 'NOT met'}.", ""]
     if m.get("load_average"):
         lines += [f"Host load average (1/5/15 min) before: {m['load_average'][:3]}, after: "
-                  f"{m['load_average'][3:]} on {os.cpu_count()} cores (other jobs were running).",
-                  ""]
+                  f"{m['load_average'][3:]} on {os.cpu_count()} cores (other jobs were running). "
+                  "The wall-clock ratio grows with the load: each container is its own CPU "
+                  "cgroup, the bare processes share the host's (CPU time per case: "
+                  "docs/sandbox.md, Cases).", ""]
     if any("without reporting how" in x.get("sandbox_detail", "")
            for x in m["verdict_mismatches"]):
         lines += ["Each mismatch is a case the sandbox called `runtime_error` with \"the program "

