@@ -40,7 +40,7 @@ from codetune.eval.execution import SampleResult, sandbox_pool
 from codetune.eval.execution import execute as execute_plain
 from codetune.eval.passk import overall_pass_at_k
 from codetune.problems.model import Problem, job_for
-from codetune.sandbox.types import ExecutionJob
+from codetune.sandbox.types import ExecutionJob, ExecutionResult
 
 MIN_TIME_LIMIT_S = 1.0  # evalplus DEFAULT_MIN_TIME_LIMIT
 TIME_LIMIT_FACTOR = 4.0  # evalplus DEFAULT_GT_TIME_LIMIT_FACTOR
@@ -224,14 +224,22 @@ def execute(samples, tasks: dict[str, Task], timeout_s: float, pool=None, sandbo
     with sandbox_pool(pool, sandbox_config) as active:
         needed = {s.task_id: tasks[s.task_id] for s in samples}
         ensure_ground_truth(list(needed.values()), active)
-        jobs = [tasks[s.task_id].evalplus_job(f"{s.task_id}#{s.completion_id}/{part}",
-                                              s.program, part)
-                for s in samples for part in ("base", "plus")]
+        keys = [(s, part) for s in samples for part in ("base", "plus")]
+        # No inputs (MBPP+ 793 has no plus inputs): evalplus' all() of nothing is a pass.
+        run = [i for i, (s, part) in enumerate(keys)
+               if getattr(tasks[s.task_id], part + "_input")]
+        verdicts = [ExecutionResult(f"{s.task_id}#{s.completion_id}/{part}", "passed", True)
+                    for s, part in keys]
+        jobs = [tasks[keys[i][0].task_id].evalplus_job(
+            f"{keys[i][0].task_id}#{keys[i][0].completion_id}/{keys[i][1]}", keys[i][0].program,
+            keys[i][1]) for i in run]
         with progress() as bar:
             bar_task = bar.add_task("executing (base + plus)", total=len(jobs))
             start = time.perf_counter()
-            verdicts = active.run_many(jobs, on_result=lambda _: bar.advance(bar_task, 1))
+            ran = active.run_many(jobs, on_result=lambda _: bar.advance(bar_task, 1))
             elapsed = time.perf_counter() - start
+        for i, result in zip(run, ran, strict=True):
+            verdicts[i] = result
     results = []
     for i, sample in enumerate(samples):
         base, plus = verdicts[2 * i], verdicts[2 * i + 1]
