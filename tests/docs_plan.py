@@ -17,6 +17,11 @@ _RL_TINY = ["--max-steps", "1", "--set", "num_generations=2", "--set", "prompts_
             "--set", "tasks.limit=4"]
 _EVAL_TINY = ["--n", "2", "--k", "1,2", "--limit", "2", "--max-new-tokens", "12"]
 
+_RM_TINY = ["--set", "mine.tasks.limit=3", "--set", "mine.samples_per_task=2",
+            "--set", "mine.max_new_tokens=12", "--set", "epochs=1",
+            # a random-init tiny model never passes: the references make the pairs
+            "--set", "mine.add_references=true"]
+
 # Appended by subcommand prefix (the longest prefix that matches).
 TINY: dict[tuple[str, ...], list[str]] = {
     ("data", "pretrain"): ["--set", "sources=[{kind: stdlib, name: stdlib, max_files: 40}]",
@@ -35,10 +40,10 @@ TINY: dict[tuple[str, ...], list[str]] = {
     ("sft",): ["--max-steps", "2"],
     ("rl",): _RL_TINY,
     ("rl", "--algo", "dpo"): ["--max-steps", "1"],
-    ("rm",): ["--set", "mine.tasks.limit=3", "--set", "mine.samples_per_task=2",
-              "--set", "mine.max_new_tokens=12", "--set", "epochs=1",
-              # a random-init tiny model never passes: the references make the pairs
-              "--set", "mine.add_references=true"],
+    ("rm",): _RM_TINY,
+    # A task folder's RL parts carry no reference solutions (by design) and a tiny policy
+    # passes nothing: mine its SFT part, whose references and their mutants make the pairs.
+    ("rm", "--tasks", "runs/tasks"): [*_RM_TINY, "--set", "mine.tasks.split=sft_train"],
     ("eval", "run"): _EVAL_TINY,
     ("sandbox", "run"): ["--workers", "1"],
     ("sandbox", "bench"): ["--mutants", "4", "--docker-sample", "2", "--workers", "1"],
@@ -81,15 +86,6 @@ SKIP: dict[str, str] = {
     # docs/training.md
     "sft --model M --dataset D -o runs/sft --method full --deepspeed zero3": _MULTI_GPU,
     "pretrain --model M --dataset D -o runs/pt --deepspeed zero2": _MULTI_GPU,
-    # docs/rewards-rl.md
-    "rm --model runs/sft/final --tasks runs/tasks -o runs/rm":
-        "TODO(issue 15): a random-init tiny policy passes no RL-only task and those tasks carry "
-        "no reference, so 0 pairs are mined; the demo's rm stage runs it on a trained policy",
-    'rm --model /tmp/model --tasks /tmp/tasks -o /tmp/rm --set mine.tasks.limit=30'
-    ' --set mine.samples_per_task=2 --set mine.max_new_tokens=24'
-    ' --set mine.add_references=true --set epochs=2':
-        "TODO(issue 15): at tiny size (3 tasks) 0 pairs are mined; to rerun with the doc's own "
-        "sizes (30 tasks) and find why",
     # docs/sandbox-service.md
     "rl --model runs/sft/final --tasks mbpp -o runs/rl --set sandbox.backend=remote --set "
     "'sandbox.endpoints=[local]'": "two CPU ranks under accelerate launch (~3 min): "

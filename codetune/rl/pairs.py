@@ -49,6 +49,12 @@ class MineConfig:
 def sample_candidates(cfg: MineConfig, rows: list[dict]) -> list[list[tuple[str, str]]]:
     """(completion, source) candidates per task: policy samples, then reference + mutants."""
     cands: list[list[tuple[str, str]]] = [[] for _ in rows]
+    if cfg.add_references and rows and not any(reference_completion(r) for r in rows):
+        raise CodetuneError(
+            f"mine.add_references: none of the {len(rows)} tasks of {cfg.tasks.source} (split "
+            f"{cfg.tasks.split}) carries a reference solution (a `codetune data tasks` folder's "
+            "RL parts have none, by design); set mine.tasks.split=sft_train, or drop "
+            "add_references")
     if cfg.samples_per_task > 0:
         if not cfg.model:
             raise CodetuneError("mining needs a policy to sample from: set mine.model (or "

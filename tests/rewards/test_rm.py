@@ -70,3 +70,16 @@ def test_reward_model_on_mined_pairs_beats_chance_on_heldout_tasks(
     assert metrics["heldout_pairs"] >= 10
     assert metrics["heldout_accuracy"] > 0.5
     assert (tmp_path / "rm" / "final" / "config.json").exists()
+
+
+def test_add_references_on_tasks_without_any_is_a_one_line_error():
+    from codetune.errors import CodetuneError
+    from codetune.rl.pairs import MineConfig, sample_candidates
+
+    rows = [{"task_id": "t", "prompt": "def f(x):\n", "tests": ["assert f(1) == 1"],
+             "reference": "", "code_prefix": ""}]
+    with pytest.raises(CodetuneError, match="mine.tasks.split=sft_train"):
+        sample_candidates(MineConfig(samples_per_task=0, add_references=True), rows)
+    cands = sample_candidates(MineConfig(samples_per_task=0, add_references=True),
+                              [{**rows[0], "reference": "def f(x):\n    return x\n"}])
+    assert cands[0][0] == ("def f(x):\n    return x\n", "reference")
