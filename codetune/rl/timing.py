@@ -34,18 +34,19 @@ class StepTimer(TrainerCallback):
         self._window: list[float] = []  # reward calls' starts and ends this step
         self._lock = threading.Lock()
 
-    def _add(self, key: str, seconds: float) -> None:
-        with self._lock:
-            self.current[key] += seconds
-
-    def timed(self, key: str, fn: Any) -> Any:
+    def timed(self, key: str, fn: Any, window: bool = False) -> Any:
+        """``fn`` adding its wall time to ``key`` (``window``: and to the reward phase)."""
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
-                self._add(key, time.perf_counter() - start)
+                end = time.perf_counter()
+                with self._lock:
+                    self.current[key] += end - start
+                    if window:
+                        self._window += [start, end]
 
         return wrapper
 
@@ -63,27 +64,7 @@ class StepTimer(TrainerCallback):
 
     def wrap_rewards(self, funcs: list) -> list:
         """Reward functions that time themselves (``reward/<name>_s``) and the reward phase."""
-        out = []
-        for fn in funcs:
-            out.append(self._reward_timed(fn))
-        return out
-
-    def _reward_timed(self, fn: Any) -> Any:
-        key = f"reward/{fn.__name__}_s"
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                end = time.perf_counter()
-                with self._lock:
-                    self.current[key] += end - start
-                    self._window += [start, end]
-
-        wrapper.__name__ = fn.__name__
-        return wrapper
+        return [self.timed(f"reward/{fn.__name__}_s", fn, window=True) for fn in funcs]
 
     def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self._t0 = time.perf_counter()

@@ -69,10 +69,18 @@ def test_attach_mode_runs_jobs_the_same():
     assert ok.passed and not bad.passed and bad.status == "failed"
 
 
-def test_a_runner_that_never_opens_its_pipes_fails_fast_with_the_reason():
+def test_a_container_that_never_starts_ends_the_attempt_with_dockers_reason():
+    """The runner never opens its pipes; the docker client's exit ends the attempt at once with
+    its message (without watching the client this would wait for the 60 s deadline: "hung")."""
+    import time
+
     from codetune.sandbox.worker import RunnerDied, Worker
 
-    worker = Worker(SandboxConfig(image="codetune-sandbox:no-such-tag", start_timeout_s=5.0), 0)
-    with pytest.raises(RunnerDied, match="did not start"):
-        worker.start()
-    assert worker.channel is None
+    worker = Worker(SandboxConfig(image="codetune-sandbox:Not_A/valid::ref"), 0)
+    try:
+        with pytest.raises(RunnerDied, match="runner exited: .*docker run --help"):
+            worker._start_once(time.monotonic() + 60)
+        folder = worker.channel.folder
+    finally:
+        worker.close()
+    assert worker.channel is None and not os.path.exists(folder)
