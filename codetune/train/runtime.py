@@ -31,15 +31,9 @@ from codetune.artifacts import atomic_write_json, atomic_write_text, final_model
 from codetune.config import save_config
 from codetune.console import add_log_file, log
 from codetune.errors import CodetuneError
-from codetune.train.trainer_config import (  # noqa: F401 (the runtime's config half)
-    device_flags,
-    trainer_config,
-    training_arguments,
-)
 
 METRICS_FILE = "metrics.jsonl"
 SUMMARY_FILE = "summary.json"
-device_defaults = device_flags  # the older name
 
 
 class TrainingInterrupted(CodetuneError):

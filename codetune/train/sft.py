@@ -80,7 +80,8 @@ def build_sft_trainer(config: SFTRunConfig, callbacks: list | None = None) -> SF
     from trl import SFTConfig, SFTTrainer
 
     from codetune.models.loading import load_model_for_training
-    from codetune.train.runtime import start_run, training_arguments
+    from codetune.train.runtime import start_run
+    from codetune.train.trainer_config import training_arguments
 
     if config.method not in METHODS:
         raise CodetuneError(f"method {config.method!r}: unknown; choose one of "

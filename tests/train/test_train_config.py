@@ -19,7 +19,7 @@ def test_overriding_one_train_key_keeps_the_stage_defaults():
 def test_cpu_defaults_are_fp32_with_use_cpu(tmp_path):
     from trl import SFTConfig
 
-    from codetune.train.runtime import training_arguments
+    from codetune.train.trainer_config import training_arguments
 
     args = training_arguments(SFTConfig, TrainSettings(), tmp_path, has_eval=False)
     assert args.use_cpu and not args.bf16 and not args.activation_checkpointing
@@ -29,7 +29,7 @@ def test_cpu_defaults_are_fp32_with_use_cpu(tmp_path):
 def test_extra_keys_pass_through_and_typos_are_named(tmp_path):
     from trl import SFTConfig
 
-    from codetune.train.runtime import training_arguments
+    from codetune.train.trainer_config import training_arguments
 
     args = training_arguments(SFTConfig, TrainSettings(extra={"optim": "adamw_torch"}), tmp_path,
                               has_eval=False)
