@@ -53,13 +53,8 @@ def run_pretrain(config: PretrainConfig, callbacks: list | None = None) -> Path:
     from transformers import Trainer, TrainingArguments
 
     from codetune.models.loading import load_causal_lm, load_tokenizer
-    from codetune.train.runtime import (
-        eval_metrics,
-        finish_run,
-        run_trainer,
-        start_run,
-        training_arguments,
-    )
+    from codetune.train.runtime import eval_metrics, finish_run, run_trainer, start_run
+    from codetune.train.trainer_config import training_arguments
 
     if not config.output_dir:
         raise CodetuneError("pretrain: give an output dir with -o DIR")
