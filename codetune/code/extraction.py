@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from codetune.code.sanitize import END_TOKENS, select_block
@@ -83,6 +84,28 @@ def _is_code(head: str, language: str) -> bool:
         except (SyntaxError, ValueError):
             return False
     return True
+
+
+@dataclass(frozen=True)
+class AnswerBlockStop:
+    """A stop condition for chat answers: true once the text holds a closed fenced block (tagged
+    ``language`` or untagged) that defines ``entry_point``.
+
+    From then on ``extract_code(..., entry_point=...)`` picks that block whatever the model writes
+    next (the first defining block wins, and a closed block never changes), so a decoder may stop
+    the row there: the prose and usage examples after the code cost tokens and change no verdict.
+    """
+
+    entry_point: str
+    language: str = "python"
+
+    def __call__(self, text: str) -> bool:
+        text = strip_special_tokens(text)
+        tags = LANGUAGE_TAGS.get(self.language) or fence_tags(self.language)
+        defines = re.compile(rf"^\s*(async\s+)?def\s+{re.escape(self.entry_point)}\s*\(",
+                             re.MULTILINE)
+        return any(m.group(0).endswith("```") and m.group(1).lower() in tags
+                   and defines.search(m.group(2)) for m in _FENCE.finditer(text))
 
 
 def extract_code(completion: Any, language: str = "python",

@@ -5,25 +5,35 @@ answers costs as much as its longest answer times the batch. Here a row leaves t
 KV cache the step it finishes (end token or stop sequence), and free slots are refilled with the
 next prompts: they are prefilled together, their cache left-padded to the batch's length and
 concatenated (RoPE positions are already inside the keys, so padding never shifts them; the
-attention mask hides it). Leading cache columns that no live row uses are dropped. Greedy rows
+attention mask hides it). Leading cache columns that no live row uses are dropped. Each layer's
+keys and values live in a buffer with spare columns (``GrowingLayer``): a step writes one column
+instead of copying the whole cache (``DynamicLayer`` concatenates: 19% of a batch-16 step of
+SmolLM2-135M on 2 cores, measured with the torch profiler). Greedy rows
 decode exactly as ``generate`` decodes them alone; only models whose cache layers are plain
 ``DynamicLayer``s qualify (``supports``), the caller falls back to ``generate`` otherwise.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Union
 
 STOP_WINDOW = 24  # tokens decoded from the end of a row when checking stop sequences
+HEADROOM = 128  # spare cache columns a GrowingLayer allocates each time it is full
+
+# A stop: a string (the row stops once its new text contains it) or a predicate on the row's whole
+# new text (e.g. ``codetune.code.extraction.AnswerBlockStop``), checked when a backtick arrives.
+Stop = Union[str, Callable[[str], bool]]  # noqa: UP007 (a runtime alias)
 
 
 @dataclass
 class DecodeRow:
-    """One sequence to decode: its prompt's token ids and stop sequences; ``tokens`` fill in."""
+    """One sequence to decode: its prompt's token ids and stops; ``tokens`` fill in."""
 
     prompt_ids: list[int]
-    stops: Sequence[str]
+    stops: Sequence[Stop]
     tokens: list[int] = field(default_factory=list)
     finish_reason: str = ""
 
@@ -40,6 +50,95 @@ def supports(model) -> bool:
         return False
     layers = getattr(cache, "layers", None)
     return bool(layers) and all(type(layer) is DynamicLayer for layer in layers)
+
+
+def stop_hit(tokenizer, tokens: Sequence[int], stops: Sequence[Stop]) -> bool:
+    """Whether a row whose new tokens are ``tokens`` has reached one of ``stops``: string stops
+    are looked for in the last ``STOP_WINDOW`` tokens' text; predicates get the whole new text,
+    only on steps whose token holds a backtick (the fences they look for)."""
+    if not tokens or not any(stops):
+        return False
+    strings = [s for s in stops if isinstance(s, str) and s]
+    if strings:
+        text = tokenizer.decode(tokens[-STOP_WINDOW:], skip_special_tokens=False)
+        if any(s in text for s in strings):
+            return True
+    checks = [s for s in stops if callable(s)]
+    if checks and "`" in tokenizer.decode(tokens[-1:], skip_special_tokens=False):
+        text = tokenizer.decode(tokens, skip_special_tokens=False)
+        return any(check(text) for check in checks)
+    return False
+
+
+@functools.cache
+def _growing_layer_class():
+    from transformers.cache_utils import DynamicLayer
+
+    class GrowingLayer(DynamicLayer):
+        """A ``DynamicLayer`` whose keys and values are views of buffers with ``HEADROOM`` spare
+        columns: ``update`` writes into them and reallocates only when they are full. Assigning
+        ``keys``/``values`` (the row surgery below) copies into a fresh buffer."""
+
+        def _buffer(self, t):
+            if t is None or t.numel() == 0:
+                return t, 0
+            shape = list(t.shape)
+            shape[-2] += HEADROOM
+            buf = t.new_empty(shape)
+            buf[..., :t.shape[-2], :] = t
+            return buf, t.shape[-2]
+
+        @property
+        def keys(self):
+            buf = self.__dict__.get("_kbuf")
+            return buf if buf is None or buf.dim() < 2 else buf[..., :self._klen, :]
+
+        @keys.setter
+        def keys(self, t):
+            self._kbuf, self._klen = self._buffer(t)
+
+        @property
+        def values(self):
+            buf = self.__dict__.get("_vbuf")
+            return buf if buf is None or buf.dim() < 2 else buf[..., :self._vlen, :]
+
+        @values.setter
+        def values(self, t):
+            self._vbuf, self._vlen = self._buffer(t)
+
+        def update(self, key_states, value_states, *args, **kwargs):
+            import torch
+
+            if not self.is_initialized:
+                self.dtype, self.device = key_states.dtype, key_states.device
+                self.is_initialized = True
+                self.keys, self.values = key_states, value_states
+                return self.keys, self.values
+            n, add = self._klen, key_states.shape[-2]
+            if n + add > self._kbuf.shape[-2]:
+                self.keys = torch.cat([self.keys, key_states], dim=-2)
+                self.values = torch.cat([self.values, value_states], dim=-2)
+            else:
+                self._kbuf[..., n:n + add, :] = key_states
+                self._vbuf[..., n:n + add, :] = value_states
+                self._klen = self._vlen = n + add
+            return self.keys, self.values
+
+        def get_seq_length(self) -> int:
+            return self._klen if self.is_initialized and self.__dict__.get("_kbuf") is not None \
+                else 0
+
+    return GrowingLayer
+
+
+def _new_cache(model):
+    """A ``DynamicCache`` for ``model`` whose layers are ``GrowingLayer``s."""
+    from transformers import DynamicCache
+
+    cache = DynamicCache(config=model.config)
+    layer = _growing_layer_class()
+    cache.layers = [layer() for _ in cache.layers]
+    return cache
 
 
 def _left_pad(t, length: int, dim: int):
@@ -65,14 +164,13 @@ class _Batch:
     def add(self, rows: list[DecodeRow], pad_id: int) -> None:
         """Prefill ``rows`` together and merge them into the batch."""
         import torch
-        from transformers import DynamicCache
 
         width = max(len(r.prompt_ids) for r in rows)
         ids = torch.tensor([[pad_id] * (width - len(r.prompt_ids)) + r.prompt_ids for r in rows])
         mask = torch.tensor([[0] * (width - len(r.prompt_ids)) + [1] * len(r.prompt_ids)
                              for r in rows])
         pos = (mask.cumsum(-1) - 1).clamp(min=0)
-        cache = DynamicCache(config=self.model.config)
+        cache = _new_cache(self.model)
         device = self.model.device
         out = self.model(input_ids=ids.to(device), attention_mask=mask.to(device),
                          position_ids=pos.to(device), past_key_values=cache, use_cache=True,
@@ -163,7 +261,7 @@ def decode_rows(model, tokenizer, rows: list[DecodeRow], *, batch_size: int,
             keep = []
             for i, (row, token) in enumerate(zip(batch.rows, chosen.tolist(), strict=True)):
                 row.tokens.append(token)
-                if token in end or _hit_stop(tokenizer, row):
+                if token in end or stop_hit(tokenizer, row.tokens, row.stops):
                     row.finish_reason = "stop"
                 elif len(row.tokens) >= max_new_tokens:
                     row.finish_reason = "length"
@@ -179,10 +277,3 @@ def decode_rows(model, tokenizer, rows: list[DecodeRow], *, batch_size: int,
             if batch.rows:
                 batch.step(chosen.to(batch.mask.device))
     return rows
-
-
-def _hit_stop(tokenizer, row: DecodeRow) -> bool:
-    if not any(row.stops):
-        return False
-    text = tokenizer.decode(row.tokens[-STOP_WINDOW:], skip_special_tokens=False)
-    return any(s in text for s in row.stops if s)

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from codetune.console import log
 from codetune.errors import CodetuneError
+from codetune.eval.decode import Stop, stop_hit
 from codetune.eval.progress import GenerationProgress
-
-_STOP_WINDOW = 24  # tokens decoded from the end of each row when checking stop sequences
 
 
 @dataclass
@@ -40,18 +39,28 @@ class Generation:
     new_tokens: int
 
 
-def load_model_and_tokenizer(model_dir: str | os.PathLike):
-    """The causal LM on this process's device (fp32 on CPU, bf16 on a CUDA GPU; a LoRA adapter
-    dir loads onto its base) and its tokenizer."""
+DTYPES = ("auto", "float32", "bfloat16")
+
+
+def load_model_and_tokenizer(model_dir: str | os.PathLike, dtype: str = "auto"):
+    """The causal LM on this process's device (``auto``: fp32 on CPU, bf16 on a CUDA GPU; or
+    ``float32`` / ``bfloat16``; a LoRA adapter dir loads onto its base) and its tokenizer."""
+    import torch
+
     from codetune.models.device import place, placement
     from codetune.models.loading import load_causal_lm, load_tokenizer
 
+    if dtype not in DTYPES:
+        raise CodetuneError(f"dtype {dtype!r}: use one of {', '.join(DTYPES)}")
     tokenizer = load_tokenizer(model_dir)
     tokenizer.padding_side = "left"  # decoder-only batches: pad on the left
     where = placement()
-    model = place(load_causal_lm(model_dir, dtype=where.dtype), where)
+    weights = where.dtype if dtype == "auto" else getattr(torch, dtype)
+    # bf16 on a CPU: fp32 attention (its bf16 kernel is slow on decoding steps, models/attention)
+    attn = "sdpa_fp32" if weights == torch.bfloat16 and not where.is_cuda else None
+    model = place(load_causal_lm(model_dir, dtype=weights, attn_implementation=attn), where)
     model.eval()
-    log.info("generating on %s in %s", where.device, str(where.dtype).removeprefix("torch."))
+    log.info("generating on %s in %s", where.device, str(weights).removeprefix("torch."))
     return model, tokenizer
 
 
@@ -71,7 +80,7 @@ class _StopOnSequences:
     rows done) so long generations show progress inside a batch.
     """
 
-    def __init__(self, tokenizer, stops: Sequence[Sequence[str]], prompt_len: int,
+    def __init__(self, tokenizer, stops: Sequence[Sequence[Stop]], prompt_len: int,
                  end_ids: Sequence[int] = (), progress: GenerationProgress | None = None) -> None:
         self.tokenizer, self.stops, self.prompt_len = tokenizer, stops, prompt_len
         self.end_ids, self.progress = list(end_ids), progress
@@ -84,8 +93,7 @@ class _StopOnSequences:
         done = []
         for i, (row, stops) in enumerate(zip(input_ids, self.stops, strict=True)):
             new = row[self.prompt_len:]
-            text = self.tokenizer.decode(new[-_STOP_WINDOW:], skip_special_tokens=False)
-            hit = any(s in text for s in stops if s)
+            hit = stop_hit(self.tokenizer, new.tolist(), stops)
             ended = not self.finished[i] and int(new[-1]) in self.end_ids
             self.finished[i] = self.finished[i] or hit or ended
             done.append(hit)
@@ -104,14 +112,14 @@ def _max_prompt_tokens(model, max_new_tokens: int) -> int | None:
     return limit - max_new_tokens
 
 
-def generate(model, tokenizer, prompts: Sequence[str], stops: Sequence[Sequence[str]],
+def generate(model, tokenizer, prompts: Sequence[str], stops: Sequence[Sequence[Stop]],
              settings: GenerationSettings) -> list[list[str]]:
     """``settings.n`` decoded continuations per prompt (special tokens dropped)."""
     return [[g.text for g in row] for row in
             generate_with_info(model, tokenizer, prompts, stops, settings)]
 
 
-def generate_with_info(model, tokenizer, prompts: Sequence[str], stops: Sequence[Sequence[str]],
+def generate_with_info(model, tokenizer, prompts: Sequence[str], stops: Sequence[Sequence[Stop]],
                        settings: GenerationSettings) -> list[list[Generation]]:
     """``settings.n`` ``Generation``s per prompt, with live progress (see ``eval.progress``)."""
     import torch
@@ -221,7 +229,8 @@ def _generate_batch(model, tokenizer, enc, stops, settings: GenerationSettings,
     for row, text, row_stops in zip(new.tolist(), texts, stops, strict=True):
         ended = next((j for j, t in enumerate(row) if t in end_ids), None)
         length = ended + 1 if ended is not None else len(row)
-        stopped = ended is not None or any(s in text for s in row_stops if s)
+        stopped = ended is not None or any(
+            (s in text) if isinstance(s, str) else s(text) for s in row_stops if s)
         # Without an end token or a stop sequence the row ran to the token limit.
         finish = "stop" if stopped or length < settings.max_new_tokens else "length"
         results.append(Generation(text, finish, length))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from codetune.artifacts import atomic_write_json, write_jsonl
+from codetune.code.extraction import AnswerBlockStop
 from codetune.config import save_config, to_plain
 from codetune.console import add_log_file, log
 from codetune.errors import CodetuneError
@@ -91,13 +92,15 @@ def generate_samples(config: EvalConfig, tasks: list[Task],
         model, tokenizer = load_vllm(config.model, config.seed), load_tokenizer(config.model)
     else:
         loading = time.perf_counter()
-        model, tokenizer = load_model_and_tokenizer(config.model)
+        model, tokenizer = load_model_and_tokenizer(config.model, config.dtype)
         if timings is not None:
             timings["load_seconds"] = time.perf_counter() - loading
     chat = mode == "chat"
     prompts = [render_prompt(tokenizer, (t.chat_prompt or t.prompt) if chat else t.prompt, chat,
                              config.system_prompt) for t in tasks]
-    stops = [[] if chat else t.stop for t in tasks]
+    stops = [t.stop if not chat else [AnswerBlockStop(t.entry_point)]
+             if config.stop_after_answer and t.entry_point and t.language == "python" else []
+             for t in tasks]
     settings = GenerationSettings(n=config.n, temperature=config.temperature, top_p=config.top_p,
                                   max_new_tokens=config.max_new_tokens,
                                   batch_size=config.batch_size, seed=config.seed,
@@ -123,6 +126,10 @@ def _check_config(config: EvalConfig) -> list[int]:
         raise CodetuneError(f"prompt_format {config.prompt_format!r}: use base or chat")
     if config.n < 1:
         raise CodetuneError(f"n must be >= 1, got {config.n}")
+    from codetune.eval.generate import DTYPES
+
+    if config.dtype not in DTYPES:
+        raise CodetuneError(f"dtype {config.dtype!r}: use one of {', '.join(DTYPES)}")
     from codetune.eval.vllm_backend import check_backend
 
     check_backend(config.backend)  # before loading tasks or checking the judge
@@ -168,7 +175,8 @@ def evaluate_model(config: EvalConfig, pool=None, tasks: list[Task] | None = Non
                                "load_seconds": round(load_seconds, 3),
                                "tokens_per_s": round(tokens / max(gen_seconds, 1e-9), 2),
                                "samples_per_s": round(len(samples) / max(gen_seconds, 1e-9), 2),
-                               "batch_size": config.batch_size, "decoder": config.decoder},
+                               "batch_size": config.batch_size, "decoder": config.decoder,
+                               "dtype": config.dtype},
                    config=to_plain(config))
     _write_outputs(out, config, samples, results, summary, write_samples=False)
     log.info("%s: %s -> %s", summary["label"], _fmt(summary["pass_at_k"]), out)

@@ -45,19 +45,21 @@ def load_vllm(model_dir: str | os.PathLike, seed: int = 0, max_model_len: int | 
     return LLM(model=path, tokenizer=path, dtype=dtype, seed=seed, **kwargs)
 
 
-def sampling_params(settings: GenerationSettings, stops: Sequence[str], end_ids: list[int]):
+def sampling_params(settings: GenerationSettings, stops: Sequence, end_ids: list[int]):
     """``vllm.SamplingParams`` matching the transformers path's decoding for one prompt."""
     from vllm import SamplingParams
 
+    # Predicate stops (chat answers' AnswerBlockStop) are not vLLM's: it decodes on, same verdicts.
     common = dict(n=settings.n, max_tokens=settings.max_new_tokens,
-                  stop=[s for s in stops if s] or None, stop_token_ids=end_ids or None,
+                  stop=[s for s in stops if isinstance(s, str) and s] or None,
+                  stop_token_ids=end_ids or None,
                   seed=settings.seed, skip_special_tokens=True)
     if settings.n == 1:
         return SamplingParams(temperature=0.0, **common)
     return SamplingParams(temperature=settings.temperature, top_p=settings.top_p, **common)
 
 
-def generate_vllm(llm, tokenizer, prompts: Sequence[str], stops: Sequence[Sequence[str]],
+def generate_vllm(llm, tokenizer, prompts: Sequence[str], stops: Sequence[Sequence],
                   settings: GenerationSettings) -> list[list[Generation]]:
     """``settings.n`` ``Generation``s per prompt from ``llm`` (a ``vllm.LLM``)."""
     from vllm.inputs import TokensPrompt

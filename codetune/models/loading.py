@@ -75,8 +75,9 @@ def load_causal_lm(path: str | os.PathLike, quantize: bool = False, dtype=None,
                    attn_implementation: str | None = None):
     """``AutoModelForCausalLM.from_pretrained``, one-line errors; 4-bit nf4 when ``quantize``.
 
-    ``attn_implementation``: any transformers name, or ``sdpa_packed`` (codetune's padding-free
-    attention for packed rows, registered here); None keeps transformers' default.
+    ``attn_implementation``: any transformers name, ``sdpa_packed`` (codetune's padding-free
+    attention for packed rows) or ``sdpa_fp32`` (bf16 weights, fp32 attention: the fast pair for
+    CPU decoding), both registered here; None keeps transformers' default.
     """
     from transformers import AutoModelForCausalLM
 
@@ -85,7 +86,7 @@ def load_causal_lm(path: str | os.PathLike, quantize: bool = False, dtype=None,
     path = check_model_path(path)
     kwargs = {"dtype": dtype or compute_dtype()}
     if attn_implementation:
-        if attn_implementation == attention.NAME:
+        if attn_implementation in (attention.NAME, attention.FP32_NAME):
             attention.register()
         kwargs["attn_implementation"] = attn_implementation
     if quantize:

@@ -177,3 +177,29 @@ def test_execution_reward_keeps_the_prompts_helpers(humaneval, sandbox_pool):
     reward = make_execution_reward(pool=sandbox_pool)
     assert reward([answer], tests=[task.tests], entry_point=[task.entry_point],
                   code_prefix=[task.code_prefix]) == [1.0]
+
+
+CHAT_ANSWERS = [
+    "```python\ndef add(a, b):\n    return a + b\n```\nThis adds.\n"
+    "```python\nprint(add(1, 2))\n```",
+    "Here is a helper first:\n```python\ndef helper(x):\n    return x\n```\nand the function:\n"
+    "```python\nimport math\n\ndef add(a, b):\n    return helper(a) + b\n```\nDone. ```python\n"
+    "def add(a, b):\n    return 0\n```",
+    "```\ndef add(a, b):\n    return a - b\n```\nbut also```python\ndef add(a, b): pass\n```",
+    "```python\ndef add(a, b):\n    return a +",  # never closed: never stops early
+]
+
+
+@pytest.mark.parametrize("text", CHAT_ANSWERS)
+def test_stopping_a_chat_answer_at_its_closed_block_extracts_the_same_code(text):
+    """``AnswerBlockStop`` fires on the shortest prefix after which the grader's choice of code
+    cannot change: extracting from that prefix gives what the whole answer gives."""
+    from codetune.code.extraction import AnswerBlockStop, extract_code
+
+    stop = AnswerBlockStop("add")
+    cut = next((i for i in range(1, len(text) + 1) if stop(text[:i])), None)
+    if cut is None:
+        assert text.endswith("a +")
+        return
+    assert cut < len(text)
+    assert extract_code(text[:cut], entry_point="add") == extract_code(text, entry_point="add")

@@ -63,3 +63,42 @@ def test_an_unknown_decoder_is_an_error(model_and_tokenizer):
     model, tok = model_and_tokenizer
     with pytest.raises(CodetuneError, match="decoder 'fast'"):
         _run(model, tok, "fast")
+
+
+def test_cache_regrowth_and_row_surgery_keep_greedy_parity(model_and_tokenizer, monkeypatch):
+    """With 2 spare columns the growing cache reallocates every other step, while rows leave
+    and join: the text must still be what ``generate`` writes."""
+    import codetune.eval.decode as decode
+
+    monkeypatch.setattr(decode, "HEADROOM", 2)
+    model, tok = model_and_tokenizer
+    plain = _run(model, tok, "generate", max_new_tokens=20)
+    fast = _run(model, tok, "continuous", max_new_tokens=20)
+    assert [[g.text for g in row] for row in fast] == [[g.text for g in row] for row in plain]
+
+
+def test_predicate_stops_see_the_whole_text_when_a_backtick_arrives(model_and_tokenizer):
+    from codetune.code.extraction import AnswerBlockStop
+    from codetune.eval.decode import stop_hit
+
+    _, tok = model_and_tokenizer
+    answer = "Sure.\n```python\ndef f(x):\n    return x\n```\nThis returns x."
+    ids = tok(answer, add_special_tokens=False)["input_ids"]
+    hits = [stop_hit(tok, ids[:i], [AnswerBlockStop("f")]) for i in range(1, len(ids) + 1)]
+    first = hits.index(True)
+    assert tok.decode(ids[:first + 1]).rstrip().endswith("```")
+    assert "return x" in tok.decode(ids[:first + 1]) and "This" not in tok.decode(ids[:first + 1])
+    assert not any(stop_hit(tok, ids[:i], [AnswerBlockStop("g")]) for i in range(1, len(ids) + 1))
+    assert stop_hit(tok, ids, ["returns"]) and not stop_hit(tok, ids, ["absent", ""])
+
+
+def test_bfloat16_weights_decode_and_a_bad_dtype_is_one_line(tiny_model_dir):
+    import torch
+
+    model, tok = load_model_and_tokenizer(tiny_model_dir, "bfloat16")
+    assert next(model.parameters()).dtype == torch.bfloat16
+    assert model.config._attn_implementation == "sdpa_fp32"  # bf16 weights, fp32 attention
+    out = _run(model, tok, "continuous", max_new_tokens=6)
+    assert all(0 < row[0].new_tokens <= 6 for row in out)
+    with pytest.raises(CodetuneError, match="dtype 'fp8': use one of auto, float32, bfloat16"):
+        load_model_and_tokenizer(tiny_model_dir, "fp8")

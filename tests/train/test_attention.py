@@ -127,3 +127,20 @@ def test_segment_lengths_follow_each_new_batch():
         positions = torch.cat([torch.arange(split), torch.arange(64 - split)]).unsqueeze(0)
         assert attention.segment_lengths(None, positions) == [split, 64 - split]
         del bounds, positions
+
+
+def test_fp32_attention_computes_bf16_inputs_in_float32():
+    import torch
+    from torch import nn
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    from codetune.models.attention import fp32_sdpa_forward
+
+    torch.manual_seed(0)
+    module = nn.Module()
+    module.is_causal, module.training = True, False
+    q, k, v = (torch.randn(2, 4, 7, 16).bfloat16() for _ in range(3))
+    out, _ = fp32_sdpa_forward(module, q, k, v, None)
+    want, _ = sdpa_attention_forward(module, q.float(), k.float(), v.float(), None)
+    assert out.dtype == torch.bfloat16
+    assert torch.equal(out, want.to(torch.bfloat16))

@@ -49,14 +49,15 @@ def generate_items(record: dict) -> Iterator[dict]:
     if record["kind"] == "unit" and record["docstring"]:
         yield _base(record, "generate", record["code"], name=record["name"],
                     description=first_paragraph(record["docstring"]),
-                    signature=record["signature"], tests_example="")
+                    signature=record["signature"], tests_example="", tests_all="")
     elif record["kind"] == "problem":
         tests = record["tests"]
         example = tests[0] if isinstance(tests, list) and tests else ""
         sig = _called_function(record["code"], tests)
         name = sig.split("(")[0].replace("def ", "").strip()
         yield _base(record, "generate", record["code"], name=name, description=record["text"],
-                    signature=sig, tests_example=example)
+                    signature=sig, tests_example=example,
+                    tests_all="\n".join(tests) if isinstance(tests, list) else str(tests))
 
 
 def explain_items(record: dict) -> Iterator[dict]:
