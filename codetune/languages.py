@@ -97,8 +97,12 @@ LANGUAGES: dict[str, Language] = {lang.name: lang for lang in (
              ("go", "build", "-o", "{out}", "{src}"), ("{out}",), _GO_ENV,
              compile_timeout_s=60.0, compile_memory_mb=0, heap_limited=True,
              hello='package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n'),
+    # Debug build as MultiPL-E's harness compiles (`rustc file.rs`: opt-level 0, so integer
+    # overflow panics as there), std linked as a shared library: 2.5x less compile time in the
+    # image (0.32 vs 0.80 s a HumanEval-X program; linking a static std dominated), same verdicts.
     Language("rust", ("rs",), ".rs", ("rust", "rs"), "tree_sitter_rust", ("rustc",),
-             ("rustc", "--edition", "2021", "-C", "opt-level=1", "-o", "{out}", "{src}"),
+             ("rustc", "--edition", "2021", "-C", "prefer-dynamic", "-C", "rpath", "-o", "{out}",
+              "{src}"),
              ("{out}",), compile_timeout_s=60.0, compile_memory_mb=0,
              hello='fn main() { println!("hello"); }\n'),
     Language("bash", ("sh", "shell"), ".sh", ("bash", "sh", "shell", "console"),

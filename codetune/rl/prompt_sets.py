@@ -11,12 +11,14 @@ to the completion to form the program). Other columns are kept for custom reward
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from codetune.artifacts import read_jsonl
+from codetune.console import log
 from codetune.errors import CodetuneError
 from codetune.problems.formats import detect
 from codetune.problems.loaders import load_problems, parse_row
@@ -53,6 +55,11 @@ class TaskSetConfig:
                 "is not a path is a hub dataset id (hf:deepmind/code_contests)."})
     max_cases: int = field(default=0, metadata={
         "help": "problems with cases: keep the first N cases of each (0 = all; DeepCoder: 15)."})
+    decontaminate: list[str] = field(default_factory=lambda: ["humaneval", "humaneval-x"],
+                                     metadata={
+        "help": "Benchmarks no practice task may share a 10-word n-gram with (its prompt or "
+                "tests): humaneval, humaneval-x, mbpp, multipl-e or module:function; "
+                "[] turns it off. MBPP is not a default: its train split is a task set."})
     time_limit: TimeLimitConfig = field(default_factory=TimeLimitConfig, metadata={
         "help": "per-case time limits of problems with cases (fixed, or calibrated on the "
                 "reference solution in this sandbox)."})
@@ -182,11 +189,53 @@ def load_task_rows(cfg: TaskSetConfig, pool: Any = None) -> list[dict[str, Any]]
         path = Path(cfg.source).expanduser()
         rows = [normalise_row(r, i, str(path), cfg.prompt_format)
                 for i, r in enumerate(_file_rows(path, cfg))]
+    rows = decontaminated(rows, cfg.decontaminate, cfg.source)
     if cfg.limit:
         rows = rows[:cfg.limit]
     if not rows:
         raise CodetuneError(f"task set {cfg.source!r} has no rows")
     return rows
+
+
+@functools.cache
+def _decontaminator(benchmarks: tuple[str, ...]):
+    from codetune.data.decontaminate import Decontaminate
+
+    return Decontaminate(benchmarks=benchmarks)
+
+
+def _row_text(row: dict[str, Any]) -> str:
+    prompt = row.get("prompt")
+    if isinstance(prompt, list):  # chat messages
+        prompt = "\n".join(str(m.get("content", "")) for m in prompt if isinstance(m, dict))
+    tests = row.get("tests")
+    tests = "\n".join(map(str, tests)) if isinstance(tests, list) else str(tests or "")
+    # The problem is its statement and tests; a reference's generic loops (three nested index
+    # loops: MBPP 601 and 747 ~ HumanEval/147) prove no leak.
+    return "\n".join([str(prompt or ""), tests])
+
+
+def decontaminated(rows: list[dict[str, Any]], benchmarks: list[str], source: str
+                   ) -> list[dict[str, Any]]:
+    """``rows`` without the tasks that share an n-gram with ``benchmarks`` (a warning names how
+    many and the first); a policy must not practise on what it is evaluated on."""
+    if not benchmarks:
+        return rows
+    step = _decontaminator(tuple(benchmarks))
+    kept, dropped = [], []
+    for row in rows:
+        matched = step.matched_items(_row_text(row))
+        (dropped if matched else kept).append((row, matched))
+    if dropped:
+        row, matched = dropped[0]
+        log.warning("task set %s: %d of %d tasks share text with %s and were dropped (first: "
+                    "%s ~ %s)", source, len(dropped), len(rows), ", ".join(benchmarks),
+                    row.get("task_id", "row 0"), matched[0])
+        if not kept:
+            raise CodetuneError(f"task set {source!r}: every task shares text with "
+                                f"{', '.join(benchmarks)}; set tasks.decontaminate=[] only if "
+                                "that is intended")
+    return [r for r, _ in kept]
 
 
 def task_dataset(cfg: TaskSetConfig, pool: Any = None):

@@ -39,3 +39,27 @@ def test_row_without_tests_is_an_error_naming_the_row(tmp_path):
     path.write_text(json.dumps({"prompt": "x"}) + "\n")
     with pytest.raises(CodetuneError, match="row 1: missing column 'tests'"):
         load_task_rows(TaskSetConfig(source=str(path)))
+
+
+def test_tasks_copied_from_a_benchmark_are_dropped_before_practice(tmp_path, caplog):
+    """A task whose prompt is a HumanEval prompt or a HumanEval-X one (C++) never reaches
+    the policy; ``decontaminate=[]`` keeps it; a set with nothing left is an error."""
+    from codetune.artifacts import read_jsonl
+    from codetune.benchmark_data import benchmark_file
+
+    human = next(iter(read_jsonl(benchmark_file("HumanEval.jsonl.gz"))))
+    hx = list(read_jsonl(benchmark_file("humaneval-x/humaneval_cpp.jsonl.gz")))[5]
+    rows = [{"task_id": "own", "prompt": "def twice(x):\n    \"\"\"Double x.\"\"\"\n",
+             "tests": ["assert twice(2) == 4"]},
+            {"task_id": "leak", "prompt": human["prompt"], "tests": ["assert True"]},
+            {"task_id": "leak-x", "prompt": hx["prompt"], "tests": ["assert f(1) == 1"]}]
+    path = tmp_path / "tasks.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with caplog.at_level("WARNING", logger="codetune"):
+        kept = load_task_rows(TaskSetConfig(source=str(path)))
+    assert [r["task_id"] for r in kept] == ["own"]
+    assert "2 of 3 tasks share text with humaneval, humaneval-x" in caplog.text
+    assert len(load_task_rows(TaskSetConfig(source=str(path), decontaminate=[]))) == 3
+    path.write_text(json.dumps(rows[1]) + "\n")
+    with pytest.raises(CodetuneError, match="every task shares text with humaneval"):
+        load_task_rows(TaskSetConfig(source=str(path)))

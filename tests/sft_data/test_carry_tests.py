@@ -1,5 +1,6 @@
 """Translate items verified by carried tests: Python asserts over literals carried to JavaScript,
-C++, Java, Go and Rust (MultiPL-E's rule), run in the real sandbox, kept only when they pass."""
+TypeScript, C, C++, Java, Go and Rust (MultiPL-E's rule), run in the real sandbox, kept only when
+they pass."""
 
 from __future__ import annotations
 
@@ -69,14 +70,22 @@ IS_SORTED = {
     "tests": {"python": ["assert is_sorted([1, 2, 2, 5])", "assert not is_sorted([3, 1])"]},
 }
 
-# average: its test is not an equality over literals, so it cannot be carried to C++.
+# average: a tolerance test (carried as one); the C translation truncates (dropped).
 AVERAGE = {
     "id": "average",
-    "python": "def average(xs):\n    return sum(xs) / len(xs)\n",
-    "cpp": "#include <vector>\n\ndouble average(const std::vector<double>& xs) {\n"
-           "    double s = 0;\n    for (double x : xs) {\n        s += x;\n    }\n"
-           "    return s / xs.size();\n}\n",
-    "tests": {"python": ["assert abs(average([1, 2]) - 1.5) < 1e-9"]},
+    "python": "def average(a, b):\n    return (a + b) / 2\n",
+    "cpp": "double average(long a, long b) {\n    return (a + b) / 2.0;\n}\n",
+    "c": "double average(long a, long b) {\n    return (long)((a + b) / 2);\n}\n",
+    "typescript": "function average(a: number, b: number): number {\n  return (a + b) / 2;\n}\n",
+    "tests": {"python": ["assert abs(average(1, 2) - 1.5) < 1e-9"]},
+}
+
+# half: its test is not an equality over literals, so it cannot be carried to C++.
+HALF = {
+    "id": "half",
+    "python": "def half(x):\n    return x / 2\n",
+    "cpp": "double half(long x) {\n    return x / 2.0;\n}\n",
+    "tests": {"python": ["assert half(3) > 1"]},
 }
 
 
@@ -88,7 +97,7 @@ def test_assert_shapes_become_checks():
 
 
 @pytest.mark.parametrize("line,reason", [
-    ("assert abs(f(1) - 2.0) < 1e-6", "test_shape"),
+    ("assert abs(f(1) - g(2)) < 1e-6", "test_shape"),
     ("assert f(x) == 1", "not_a_literal"),
     ("assert f(1) == None", "unsupported_value"),
     ("assert f(k=1) == 2", "test_shape"),
@@ -131,10 +140,11 @@ def test_values_follow_the_declared_types():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, sandbox_pool):
-    """One SFT build (one sandbox batch) of the three rows above, translate only."""
+    """One SFT build (one sandbox batch) of the four rows above, translate only."""
     root = tmp_path_factory.mktemp("carry")
     pairs = root / "pairs.jsonl"
-    pairs.write_text("".join(json.dumps(r) + "\n" for r in (WORD_LENGTHS, IS_SORTED, AVERAGE)))
+    pairs.write_text("".join(json.dumps(r) + "\n" for r in (WORD_LENGTHS, IS_SORTED, AVERAGE,
+                                                            HALF)))
     cfg = load_config(SFTRecipe, None, [f"output_dir={root / 'dataset'}"],
                       sources=[{"kind": "parallel", "name": "pairs", "paths": [str(pairs)]}],
                       tasks=["translate"], dedup={"exact": False, "near": False},
@@ -147,12 +157,18 @@ def built(tmp_path_factory, sandbox_pool):
 def test_report_counts_translated_verified_and_dropped_per_language(built):
     _, report = built
     for lang in LANGS:  # 5 sources x 2 rows; word_lengths passes, the is_sorted bug is caught
-        extra = lang == "cpp"  # average (python -> cpp): not carried
-        assert report["translate"][lang] == {"translated": 10 + extra, "carried": 10,
-                                             "not_carried": int(extra), "verified": 5,
+        cpp = lang == "cpp"  # + average from python, c, typescript (carried with its tolerance,
+        # passing) + half (python -> cpp): not carried
+        assert report["translate"][lang] == {"translated": 10 + 4 * cpp, "carried": 10 + 3 * cpp,
+                                             "not_carried": int(cpp), "verified": 5 + 3 * cpp,
                                              "dropped": 5}, lang
-    # python: 5 + 5 from the two rows, 1 from average (its Python asserts run as they are)
-    assert report["translate"]["python"]["verified"] == 11
+    # average in C truncates: its tolerance check catches it; TypeScript passes tsc and the check
+    assert report["translate"]["c"] == {"translated": 3, "carried": 3, "not_carried": 0,
+                                        "verified": 0, "dropped": 3}
+    assert report["translate"]["typescript"] == {"translated": 3, "carried": 3,
+                                                 "not_carried": 0, "verified": 3, "dropped": 0}
+    # python: 5 + 5 from the two rows, 3 from average, 1 from half (asserts run as they are)
+    assert report["translate"]["python"]["verified"] == 14
 
 
 @pytest.mark.docker
@@ -162,7 +178,7 @@ def test_not_carried_translation_is_counted_and_kept_unverified(built):
     from datasets import load_from_disk
 
     rows = load_from_disk(str(out))["train"]
-    assert any(r["source_id"] == "average" and r["language"] == "cpp" for r in rows)
+    assert any(r["source_id"] == "half" and r["language"] == "cpp" for r in rows)
 
 
 @pytest.mark.docker
@@ -175,8 +191,10 @@ def test_failing_translations_are_dropped_and_passing_ones_kept(built):
     for lang in LANGS:
         assert ("word_lengths", lang) in kept and ("is_sorted", lang) not in kept
     assert ("is_sorted", "python") in kept
-    assert report["dropped"]["verify:translate"] == {f"fails_carried_tests:{lang}": 5
-                                                     for lang in LANGS}
+    assert {("average", lang) for lang in ("cpp", "typescript", "python")} <= kept
+    assert ("average", "c") not in kept
+    assert report["dropped"]["verify:translate"] == {
+        **{f"fails_carried_tests:{lang}": 5 for lang in LANGS}, "fails_carried_tests:c": 3}
 
 
 def test_translations_copied_from_humaneval_x_or_multipl_e_are_decontaminated():

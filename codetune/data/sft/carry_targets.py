@@ -27,11 +27,18 @@ class NotCarried(Exception):
 
 @dataclass(frozen=True)
 class Check:
-    """One test: ``name(*args)`` must equal ``expected``."""
+    """One test: ``name(*args)`` must equal ``expected``; with ``tolerance``, a number within it
+    (Python's ``abs(f(x) - 2.5) < 1e-6``; ``inclusive``: ``<=``)."""
 
     name: str
     args: tuple[Any, ...]
     expected: Any
+    tolerance: float | None = None
+    inclusive: bool = False
+
+    def within(self, distance: str) -> str:
+        """``distance < tolerance`` (or ``<=``) as C-family source."""
+        return f"{distance} {'<=' if self.inclusive else '<'} {self.tolerance!r}"
 
 
 @dataclass(frozen=True)
@@ -183,13 +190,28 @@ class JavaScript(Target):
         pairs = (f"{json.dumps(k)}: {self.literal(v)}" for k, v in value.items())
         return "{" + ", ".join(pairs) + "}"
 
+    header = 'const codetuneAssert = require("node:assert");'
+
     def program(self, sig: Signature, checks: list[Check]) -> str:
-        lines = ['const codetuneAssert = require("node:assert");']
+        lines = [self.header]
         for c in checks:
             args = ", ".join(self.literal(a) for a in c.args)
-            lines.append(f"codetuneAssert.deepStrictEqual({sig.call}({args}), "
-                         f"{self.literal(c.expected)});")
+            got, want = f"{sig.call}({args})", self.literal(c.expected)
+            if c.tolerance is not None:
+                lines.append(f"codetuneAssert.ok({c.within(f'Math.abs({got} - {want})')});")
+            else:
+                lines.append(f"codetuneAssert.deepStrictEqual({got}, {want});")
         return "\n".join(lines) + "\n"
+
+
+class TypeScript(JavaScript):
+    """JavaScript's checks, type-checked by ``tsc``: ``require`` is declared as MultiPL-E's
+    TypeScript tests declare it; arrow functions may annotate their result."""
+
+    definition = (r"(?:function\s*\*?\s*(?P<name>[A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\s*\("
+                  r"|(?:const|let|var)\s+(?P<name2>[A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*"
+                  r"(?:async\s*)?(?:function\b|\([^()]*\)\s*(?::[^=]+?)?=>|[A-Za-z_$][\w$]*\s*=>))")
+    header = 'declare var require: any;\nconst codetuneAssert = require("node:assert");'
 
 
 _CPP_INTS = {"int", "long", "long long", "short", "unsigned", "unsigned int", "unsigned long",
@@ -255,6 +277,56 @@ class Cpp(Target):
         ret = self.parse_type(sig.result)
         lines = ["#include <cassert>", "int main() {"]
         for c in checks:
-            lines.append(f"    assert(({sig.call}({self.args(sig, c)}) == "
-                         f"{self.value(c.expected, ret)}));")
+            got, want = f"{sig.call}({self.args(sig, c)})", self.value(c.expected, ret)
+            if c.tolerance is not None:
+                distance = f"[](double d) {{ return d < 0 ? -d : d; }}(({got}) - ({want}))"
+                lines.append(f"    assert(({c.within(distance)}));")
+            else:
+                lines.append(f"    assert(({got} == {want}));")
+        return "\n".join(lines + ["    return 0;", "}"]) + "\n"
+
+
+_C_KINDS = {**dict.fromkeys(_CPP_INTS | {"long long int", "unsigned long long", "char"}, "int"),
+            "float": "float", "double": "float", "long double": "float", "bool": "bool",
+            "_Bool": "bool"}
+
+
+class C(Cpp):
+    """C: scalars and strings (``char *``); arrays need a length convention, so they are not
+    carried. Strings compare with ``strcmp``; ``assert.h``/``string.h`` come with the checks."""
+
+    def parse_type(self, text: str) -> Ty:
+        t = " ".join(re.sub(r"\b(const|volatile|static|inline|extern)\b", " ", text).split())
+        if re.fullmatch(r"char\s*\*", t):
+            return Ty("str", "char *")
+        if "*" in t or "[" in t or t not in _C_KINDS:
+            raise NotCarried("unsupported_type")
+        return Ty(_C_KINDS[t], t)
+
+    def value(self, value: Any, ty: Ty) -> str:
+        _fits(value, ty)
+        if ty.kind == "bool":
+            return "1" if value else "0"
+        if ty.kind == "int":
+            return f"{value}LL" if abs(value) >= 2**31 else str(value)
+        if ty.kind == "float":
+            return repr(float(value))
+        return _escape(value, chr(92) + "{:03o}")
+
+    def program(self, sig: Signature, checks: list[Check]) -> str:
+        ret = self.parse_type(sig.result)
+        lines = ["#include <assert.h>", "#include <string.h>",
+                 "static double codetune_distance(double d) { return d < 0 ? -d : d; }",
+                 "int main(void) {"]
+        for c in checks:
+            got, want = f"{sig.call}({self.args(sig, c)})", self.value(c.expected, ret)
+            if c.tolerance is not None:
+                same = c.within(f"codetune_distance(({got}) - ({want}))")
+            elif ret.kind == "str":
+                same = f"strcmp({got}, {want}) == 0"
+            elif ret.kind == "bool":
+                same = f"!!({got}) == {want}"
+            else:
+                same = f"({got}) == {want}"
+            lines.append(f"    assert(({same}));")
         return "\n".join(lines + ["    return 0;", "}"]) + "\n"

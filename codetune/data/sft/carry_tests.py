@@ -1,7 +1,8 @@
 """Carry Python assert tests to another language, the MultiPL-E way (Cassano et al., 2023).
 
-A test is ``assert f(<literals>) == <literal>`` (either side), ``assert f(...)`` or
-``assert not f(...)``, over ints, floats, strings, bools, lists/tuples and dicts. The target's
+A test is ``assert f(<literals>) == <literal>`` (either side), ``assert f(...)``,
+``assert not f(...)`` or ``assert abs(f(...) - <number>) < <tolerance>`` (kept as a tolerance in
+the target), over ints, floats, strings, bools, lists/tuples and dicts. The target's
 function is found by name (``sum_list`` matches ``sumList``); statically typed targets take
 every argument's and the result's type from that function's signature, parsed from the
 translated code. Anything else is *not carried* (:class:`NotCarried`, with a reason the SFT
@@ -13,7 +14,16 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from codetune.data.sft.carry_targets import Check, Cpp, JavaScript, NotCarried, Target, python_type
+from codetune.data.sft.carry_targets import (
+    C,
+    Check,
+    Cpp,
+    JavaScript,
+    NotCarried,
+    Target,
+    TypeScript,
+    python_type,
+)
 from codetune.data.sft.carry_typed import Go, Java, Rust
 from codetune.languages import get_language
 
@@ -65,6 +75,9 @@ def parse_check(line: str) -> Check:
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assert):
         raise NotCarried("test_shape")
     test = tree.body[0].test
+    near = _tolerance_check(test)
+    if near is not None:
+        return near
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return Check(*_call(test.operand), expected=False)
     if isinstance(test, ast.Call):
@@ -76,6 +89,36 @@ def parse_check(line: str) -> Check:
         if isinstance(right, ast.Call):
             return Check(*_call(right), expected=_literal(left))
     raise NotCarried("test_shape")
+
+
+def _number(node: ast.expr) -> float | None:
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _tolerance_check(test: ast.expr) -> Check | None:
+    """``abs(f(...) - 2.5) < 1e-6`` (either operand order; ``<=`` too) as a check with a
+    tolerance; None for any other shape."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Lt | ast.LtE)
+            and isinstance(test.left, ast.Call) and isinstance(test.left.func, ast.Name)
+            and test.left.func.id == "abs" and len(test.left.args) == 1
+            and isinstance(test.left.args[0], ast.BinOp)
+            and isinstance(test.left.args[0].op, ast.Sub)):
+        return None
+    tolerance = _number(test.comparators[0])
+    diff = test.left.args[0]
+    call, other = (diff.left, diff.right) if isinstance(diff.left, ast.Call) else \
+        (diff.right, diff.left)
+    expected = _number(other)
+    if tolerance is None or tolerance <= 0 or expected is None or not isinstance(call, ast.Call):
+        return None
+    name, args = _call(call)
+    return Check(name, args, expected, tolerance=float(tolerance),
+                 inclusive=isinstance(test.ops[0], ast.LtE))
 
 
 def parse_checks(tests: list[str]) -> list[Check]:
@@ -106,5 +149,5 @@ def carry(tests: list[str], target_code: str, language: str) -> str:
 
 def carried_languages() -> dict[str, Target]:
     """Language name -> its ``Target`` (``carry_targets``, ``carry_typed``)."""
-    return {"javascript": JavaScript(), "cpp": Cpp(), "java": Java(), "go": Go(),
-            "rust": Rust()}
+    return {"javascript": JavaScript(), "typescript": TypeScript(), "c": C(), "cpp": Cpp(),
+            "java": Java(), "go": Go(), "rust": Rust()}

@@ -102,7 +102,9 @@ class Java(Target):
                  "    public static void main(String[] args) {"]
         for i, c in enumerate(checks, 1):
             got, want = f"{sig.call}({self.args(sig, c)})", self.value(c.expected, ret)
-            if ret.kind == "list" and ret.ref:
+            if c.tolerance is not None:
+                same = c.within(f"Math.abs(({got}) - ({want}))")
+            elif ret.kind == "list" and ret.ref:
                 same = (f"java.util.Arrays.deepEquals(new Object[]{{{got}}}, "
                         f"new Object[]{{{want}}})")
             elif ret.text[:1].islower():  # a primitive
@@ -185,8 +187,12 @@ class Go(Target):
         ret = self.parse_type(sig.result)
         lines = ["func main() {"]
         for i, c in enumerate(checks, 1):
-            same = self.equal(ret, f"{sig.call}({self.args(sig, c)})",
-                              self.value(c.expected, ret))
+            got, want = f"{sig.call}({self.args(sig, c)})", self.value(c.expected, ret)
+            if c.tolerance is not None:
+                same = c.within(f"func(d float64) float64 {{ if d < 0 {{ return -d }}; return d }}"
+                                f"(float64({got}) - float64({want}))")
+            else:
+                same = self.equal(ret, got, want)
             lines.append(f'\tif !({same}) {{\n\t\tpanic("Assertion failed: carried test {i}")'
                          "\n\t}")
         return "\n".join(lines + ["}"]) + "\n"
@@ -258,6 +264,10 @@ class Rust(Target):
         ret = self.parse_type(sig.result)
         lines = ["fn main() {"]
         for c in checks:
-            lines.append(f"    assert_eq!({sig.call}({self.args(sig, c)}), "
-                         f"{self.value(c.expected, ret)});")
+            got, want = f"{sig.call}({self.args(sig, c)})", self.value(c.expected, ret)
+            if c.tolerance is not None:
+                distance = f"(({got}) as f64 - ({want}) as f64).abs()"
+                lines.append(f"    assert!({c.within(distance)});")
+            else:
+                lines.append(f"    assert_eq!({got}, {want});")
         return "\n".join(lines + ["}"]) + "\n"
