@@ -1,6 +1,6 @@
 """Translate items verified by carried tests: Python asserts over literals carried to JavaScript,
-TypeScript, C, C++, Java, Go and Rust (MultiPL-E's rule), run in the real sandbox, kept only when
-they pass."""
+TypeScript, C, C++, Java, Go, Rust and Bash (MultiPL-E's rule), run in the real sandbox, kept
+only when they pass."""
 
 from __future__ import annotations
 
@@ -80,6 +80,14 @@ AVERAGE = {
     "tests": {"python": ["assert abs(average(1, 2) - 1.5) < 1e-9"]},
 }
 
+# add/sub in Bash (MultiPL-E's shell form: string arguments, the result printed); sub is wrong.
+ADD = {"id": "add", "python": "def add(a, b):\n    return a + b\n",
+       "bash": "add() {\n  echo $(( $1 + $2 ))\n}\n",
+       "tests": {"python": ["assert add(1, 2) == 3", "assert add(-4, 4) == 0"]}}
+SUB = {"id": "sub", "python": "def sub(a, b):\n    return a - b\n",
+       "bash": "function sub {\n  echo $(( $1 + $2 ))\n}\n",
+       "tests": {"python": ["assert sub(5, 2) == 3"]}}
+
 # half: its test is not an equality over literals, so it cannot be carried to C++.
 HALF = {
     "id": "half",
@@ -140,11 +148,11 @@ def test_values_follow_the_declared_types():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, sandbox_pool):
-    """One SFT build (one sandbox batch) of the four rows above, translate only."""
+    """One SFT build (one sandbox batch) of the six rows above, translate only."""
     root = tmp_path_factory.mktemp("carry")
     pairs = root / "pairs.jsonl"
     pairs.write_text("".join(json.dumps(r) + "\n" for r in (WORD_LENGTHS, IS_SORTED, AVERAGE,
-                                                            HALF)))
+                                                            HALF, ADD, SUB)))
     cfg = load_config(SFTRecipe, None, [f"output_dir={root / 'dataset'}"],
                       sources=[{"kind": "parallel", "name": "pairs", "paths": [str(pairs)]}],
                       tasks=["translate"], dedup={"exact": False, "near": False},
@@ -167,8 +175,10 @@ def test_report_counts_translated_verified_and_dropped_per_language(built):
                                         "verified": 0, "dropped": 3}
     assert report["translate"]["typescript"] == {"translated": 3, "carried": 3,
                                                  "not_carried": 0, "verified": 3, "dropped": 0}
-    # python: 5 + 5 from the two rows, 3 from average, 1 from half (asserts run as they are)
-    assert report["translate"]["python"]["verified"] == 14
+    assert report["translate"]["bash"] == {"translated": 2, "carried": 2, "not_carried": 0,
+                                           "verified": 1, "dropped": 1}
+    # python: 5 + 5 from the two rows, 3 from average, 1 each from half, add and sub
+    assert report["translate"]["python"]["verified"] == 16
 
 
 @pytest.mark.docker
@@ -193,8 +203,10 @@ def test_failing_translations_are_dropped_and_passing_ones_kept(built):
     assert ("is_sorted", "python") in kept
     assert {("average", lang) for lang in ("cpp", "typescript", "python")} <= kept
     assert ("average", "c") not in kept
+    assert ("add", "bash") in kept and ("sub", "bash") not in kept
     assert report["dropped"]["verify:translate"] == {
-        **{f"fails_carried_tests:{lang}": 5 for lang in LANGS}, "fails_carried_tests:c": 3}
+        **{f"fails_carried_tests:{lang}": 5 for lang in LANGS}, "fails_carried_tests:c": 3,
+        "fails_carried_tests:bash": 1}
 
 
 def test_translations_copied_from_humaneval_x_or_multipl_e_are_decontaminated():

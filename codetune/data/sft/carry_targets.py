@@ -330,3 +330,44 @@ class C(Cpp):
                 same = f"({got}) == {want}"
             lines.append(f"    assert(({same}));")
         return "\n".join(lines + ["    return 0;", "}"]) + "\n"
+
+
+class Bash(Target):
+    """Bash, as MultiPL-E's shell tests write it: arguments are strings (a list is its items
+    joined by spaces), the function prints its result, and the printed text is compared with
+    the expected value written the same way (``true``/``false`` for bools). Dicts and nested
+    lists have no such form: not carried."""
+
+    definition = (r"(?m)^\s*(?:function\s+(?P<name>[A-Za-z_][\w-]*)\s*(?:\(\s*\))?"
+                  r"|(?P<name2>[A-Za-z_][\w-]*)\s*\(\s*\))\s*\{")
+
+    def signature(self, code: str, name: str) -> Signature:
+        for m in re.finditer(self.definition, code):
+            found = m.group("name") or m.group("name2")
+            if name_key(found) == name_key(name):
+                return Signature(found, None, "", call=found)
+        raise NotCarried("function_not_found")
+
+    def text(self, value: Any) -> str:
+        """The shell text of ``value``: what the function takes or prints."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int | float | str):
+            return str(value) if not isinstance(value, float) else repr(value)
+        if isinstance(value, list | tuple) and all(
+                isinstance(v, int | float | str) and not isinstance(v, bool) for v in value):
+            return " ".join(self.text(v) for v in value)
+        raise NotCarried("unsupported_type")
+
+    def program(self, sig: Signature, checks: list[Check]) -> str:
+        import shlex
+
+        if any(c.tolerance is not None for c in checks):
+            raise NotCarried("unsupported_type")  # printed text has no tolerance
+        lines = ['codetune_check() { if [[ "$1" != "$2" ]]; then',
+                 '    echo "carried test $3 failed: got \'$1\', want \'$2\'" >&2; exit 1; fi; }']
+        for i, c in enumerate(checks, 1):
+            args = " ".join(shlex.quote(self.text(a)) for a in c.args)
+            lines.append(f'codetune_check "$({sig.call} {args})" '
+                         f"{shlex.quote(self.text(c.expected))} {i}")
+        return "\n".join(lines) + "\n"

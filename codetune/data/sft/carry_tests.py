@@ -15,6 +15,7 @@ import ast
 from typing import Any
 
 from codetune.data.sft.carry_targets import (
+    Bash,
     C,
     Check,
     Cpp,
@@ -150,4 +151,4 @@ def carry(tests: list[str], target_code: str, language: str) -> str:
 def carried_languages() -> dict[str, Target]:
     """Language name -> its ``Target`` (``carry_targets``, ``carry_typed``)."""
     return {"javascript": JavaScript(), "typescript": TypeScript(), "c": C(), "cpp": Cpp(),
-            "java": Java(), "go": Go(), "rust": Rust()}
+            "java": Java(), "go": Go(), "rust": Rust(), "bash": Bash()}
