@@ -63,12 +63,15 @@ def markdown(result: dict, stem: Path) -> str:
               "## Settings", "",
               f"- SFT: LoRA r={s['lora_r']} (alpha {2 * s['lora_r']}), lr {s['sft_lr']}, "
               + (f"{s['sft_steps']} steps" if s["sft_steps"] > 0 else f"{s['sft_epochs']} epochs")
+              + f" of {s['sft_batch']} packed 1024-token rows a step"
               + f" over {result['sft_samples']} execution-verified MBPP-train samples "
                 "(`datasets_recipes/sft_mbpp_chat.yaml`).",
-              f"- GRPO: LoRA r={s['lora_r']}, lr {s['grpo_lr']}, {s['grpo_steps']} steps x "
-              f"{s['grpo_prompts']} MBPP-train chat prompts x {s['grpo_generations']} "
-              f"generations, {s['grpo_tokens']} tokens, temperature {s['grpo_temperature']}, "
-              f"execution reward only, beta 0. Rewards: {result['grpo_metrics'] or 'not logged'}.",
+              (f"- GRPO: LoRA r={s['lora_r']}, lr {s['grpo_lr']}, {s['grpo_steps']} steps x "
+               f"{s['grpo_prompts']} MBPP-train chat prompts x {s['grpo_generations']} "
+               f"generations, {s['grpo_tokens']} tokens, temperature {s['grpo_temperature']}, "
+               f"execution reward only, beta 0. Rewards: "
+               f"{result['grpo_metrics'] or 'not logged'}." if s["grpo_steps"] else
+               "- GRPO: not run in this invocation (`--grpo-steps 0`)."),
               "", "## Generation speed (same run, batch 16, greedy)", "",
               f"On the first {s['speed_tasks']} MBPP test prompts, max_new_tokens "
               f"{s['speed_tokens']}, model load excluded: `model.generate` "

@@ -63,7 +63,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--sft-batch", type=int, default=8,
                    help="packed 1024-token rows per optimizer step (2 per micro-batch)")
     p.add_argument("--lora-r", type=int, default=16)
-    p.add_argument("--grpo-steps", type=int, default=8)
+    p.add_argument("--grpo-steps", type=int, default=8,
+                   help="0: no GRPO stage (the chain ends at the SFT evaluation)")
     p.add_argument("--grpo-lr", type=float, default=5e-5)
     p.add_argument("--grpo-generations", type=int, default=6)
     p.add_argument("--grpo-prompts", type=int, default=4, help="prompts per GRPO step")
@@ -139,7 +140,7 @@ def mcnemar(a: dict, b: dict) -> dict:
 def train(args, work: Path, base: Path, data: Path, times: dict) -> tuple[Path, Path]:
     """LoRA SFT -> merged model; LoRA GRPO from it -> merged model."""
     sft_model, grpo_model = work / "models" / "sft", work / "models" / "grpo"
-    if (grpo_model / "config.json").exists() and not args.fresh:
+    if (grpo_model / "config.json").exists() and not args.fresh and args.grpo_steps:
         REUSED.extend(["sft", "grpo"])
         return sft_model, grpo_model
     lora = ["--set", f"lora.r={args.lora_r}", "--set", f"lora.alpha={2 * args.lora_r}"]
@@ -158,6 +159,8 @@ def train(args, work: Path, base: Path, data: Path, times: dict) -> tuple[Path, 
                                        str(sft_model)], work / "logs" / "merge_sft.log")
     else:
         REUSED.append("sft")
+    if not args.grpo_steps:
+        return sft_model, grpo_model
     rl_config = work / "grpo.yaml"
     rl_config.write_text("rewards:\n  - {name: execution, weight: 1.0}\n")
     grpo = ["rl", "--algo", "grpo", "--model", str(sft_model), "--tasks", "mbpp", "--method",
@@ -194,11 +197,13 @@ def run(args) -> dict:
                             args.speed_tokens, dtype)["generation"]
              for name, decoder, dtype in SPEED_RUNS}
     models = {"base": base}
-    summaries: dict[str, dict[str, dict]] = {s: {} for s in STAGES}
+    stages = STAGES if args.grpo_steps else STAGES[:2]
+    steps = [st for st in STEPS if set(st) <= set(stages)]
+    summaries: dict[str, dict[str, dict]] = {s: {} for s in stages}
     for bench, n in benches.items():
         summaries["base"][bench] = evaluate(base, bench, n, work / "eval" / f"base-{bench}", args)
     models["sft"], models["grpo"] = train(args, work, base, data, times)
-    for stage in ("sft", "grpo"):
+    for stage in stages[1:]:
         for bench, n in benches.items():
             summaries[stage][bench] = evaluate(models[stage], bench, n,
                                                work / "eval" / f"{stage}-{bench}", args)
@@ -208,15 +213,15 @@ def run(args) -> dict:
             k: v for k, v in vars(args).items() if k not in ("quick", "work", "out", "fresh")},
         "sft_samples": data_report["total"],
         "pass_at_1": {s: {b: summaries[s][b]["pass_at_k"].get("pass@1") for b in benches}
-                      for s in STAGES},
+                      for s in stages},
         "paired": {f"{a}->{b}": {bench: mcnemar(summaries[a][bench], summaries[b][bench])
-                                 for bench in benches} for a, b in STEPS},
-        "generation": {s: {b: summaries[s][b]["generation"] for b in benches} for s in STAGES},
+                                 for bench in benches} for a, b in steps},
+        "generation": {s: {b: summaries[s][b]["generation"] for b in benches} for s in stages},
         "speed": {**speed, "ratio": round(speed["continuous"]["tokens_per_s"]
                                           / max(speed["generate"]["tokens_per_s"], 1e-9), 2),
                   "ratio_bf16": round(speed["continuous_bf16"]["tokens_per_s"]
                                       / max(speed["generate"]["tokens_per_s"], 1e-9), 2)},
-        "grpo_metrics": grpo_metrics(work / "grpo"),
+        "grpo_metrics": grpo_metrics(work / "grpo") if args.grpo_steps else {},
         "stage_seconds": {k: round(v) for k, v in times.items()},
         "wall_seconds": round(time.perf_counter() - start),
         "reused_from_earlier_runs": REUSED + ([] if "import" in times else ["import"]),
