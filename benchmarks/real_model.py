@@ -59,8 +59,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--speed-tokens", type=int, default=256, help="max_new_tokens of the check")
     p.add_argument("--sft-epochs", type=float, default=2.0)
     p.add_argument("--sft-steps", type=int, default=-1, help="overrides --sft-epochs when > 0")
-    p.add_argument("--sft-lr", type=float, default=2e-4)
-    p.add_argument("--sft-batch", type=int, default=8,
+    p.add_argument("--sft-lr", type=float, default=3e-4)
+    p.add_argument("--sft-batch", type=int, default=4,
                    help="packed 1024-token rows per optimizer step (2 per micro-batch)")
     p.add_argument("--lora-r", type=int, default=16)
     p.add_argument("--grpo-steps", type=int, default=8,
