@@ -15,14 +15,18 @@ and the execution reward share.
 from __future__ import annotations
 
 import ast
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from codetune.code.extraction import DEFAULT_STOP_SEQUENCES, extract_code
-from codetune.code.sanitize import longest_parsable_prefix, sanitize, truncate_at_stop
+from codetune.code.sanitize import (
+    definition_pattern,
+    longest_parsable_prefix,
+    sanitize,
+    truncate_at_stop,
+)
 
 FINISH_REASONS = ("stop", "length", "unknown")  # unknown: treated as stop (nothing is cut)
 
@@ -48,8 +52,7 @@ def defines(code: str, entry_point: str | None) -> bool:
     """Whether ``code`` has a ``def entry_point(`` (without an entry point: always)."""
     if not entry_point:
         return True
-    return re.search(rf"^\s*(async\s+)?def\s+{re.escape(entry_point)}\s*\(", code,
-                     re.MULTILINE) is not None
+    return definition_pattern(entry_point).search(code) is not None
 
 
 def join_to_prompt(prefix: str, code: str, entry_point: str | None) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from codetune.code.sanitize import END_TOKENS, select_block
+from codetune.code.sanitize import END_TOKENS, definition_pattern, select_block
 from codetune.languages import LANGUAGES, fence_tags
 
 # Chat/special tokens a decoder may leave in the text when skip_special_tokens is off: the text
@@ -102,8 +102,7 @@ class AnswerBlockStop:
     def __call__(self, text: str) -> bool:
         text = strip_special_tokens(text)
         tags = LANGUAGE_TAGS.get(self.language) or fence_tags(self.language)
-        defines = re.compile(rf"^\s*(async\s+)?def\s+{re.escape(self.entry_point)}\s*\(",
-                             re.MULTILINE)
+        defines = definition_pattern(self.entry_point)
         return any(m.group(0).endswith("```") and m.group(1).lower() in tags
                    and defines.search(m.group(2)) for m in _FENCE.finditer(text))
 

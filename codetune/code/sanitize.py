@@ -12,6 +12,7 @@ Steps, each documented because harnesses disagree here (bigcode-evaluation-harne
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import warnings
 from collections.abc import Sequence
@@ -31,10 +32,16 @@ def truncate_at_stop(text: str, stop: Sequence[str]) -> str:
     return text[:cut]
 
 
+@functools.cache
+def definition_pattern(entry_point: str) -> re.Pattern[str]:
+    """``def entry_point(`` (or ``async def``) at the start of a line, indented or not."""
+    return re.compile(rf"^\s*(async\s+)?def\s+{re.escape(entry_point)}\s*\(", re.MULTILINE)
+
+
 def select_block(blocks: Sequence[str], entry_point: str | None = None) -> str:
     """The one rule eval and rewards share: the block defining ``entry_point``, else the longest."""
     if entry_point:
-        pattern = re.compile(rf"^\s*(async\s+)?def\s+{re.escape(entry_point)}\s*\(", re.MULTILINE)
+        pattern = definition_pattern(entry_point)
         defining = [b for b in blocks if pattern.search(b)]
         if defining:
             return defining[0].strip("\n")

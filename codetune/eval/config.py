@@ -69,8 +69,9 @@ class EvalConfig:
                 "model's KV cache allows)."})
     dtype: str = field(default="auto", metadata={
         "help": "hf backend weights: auto (bf16 on a GPU, fp32 on a CPU), float32 or bfloat16 "
-                "(on a CPU with AVX512-BF16/AMX a batch-16 step of a 135M model is ~1.2x faster; "
-                "greedy outputs may differ from fp32)."})
+                "(on a CPU with AVX512-BF16 a batch-16 decoding step of SmolLM2-135M ran at "
+                "123-139 tok/s vs 64-93 in fp32, attention kept in fp32; greedy outputs may "
+                "differ from fp32)."})
     stop_after_answer: bool = field(default=True, metadata={
         "help": "chat format, Python: a row stops once its answer holds a closed code block "
                 "defining the entry point (the block the grader takes whatever follows): the "

@@ -93,7 +93,7 @@ class _StopOnSequences:
         done = []
         for i, (row, stops) in enumerate(zip(input_ids, self.stops, strict=True)):
             new = row[self.prompt_len:]
-            hit = stop_hit(self.tokenizer, new.tolist(), stops)
+            hit = bool(stops) and stop_hit(self.tokenizer, new.tolist(), stops)
             ended = not self.finished[i] and int(new[-1]) in self.end_ids
             self.finished[i] = self.finished[i] or hit or ended
             done.append(hit)

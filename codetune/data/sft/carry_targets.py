@@ -127,6 +127,16 @@ def _find(code: str, pattern: str, name: str) -> re.Match:
     return found[0]
 
 
+def _untyped_signature(definition: str, code: str, name: str) -> Signature:
+    """The function of an untyped target (JavaScript, Bash): found by name, arity unchecked;
+    ``definition`` names it in group ``name`` or ``name2``."""
+    for m in re.finditer(definition, code):
+        found = m.group("name") or m.group("name2")
+        if name_key(found) == name_key(name):
+            return Signature(found, None, "", call=found)
+    raise NotCarried("function_not_found")
+
+
 def _prefix(code: str, start: int) -> str:
     """Declaration text before a function name: back to the last ``;``, ``{`` or ``}``."""
     head = code[:start]
@@ -170,11 +180,7 @@ class JavaScript(Target):
                   r"(?:function\b|\([^()]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>))")
 
     def signature(self, code: str, name: str) -> Signature:
-        for m in re.finditer(self.definition, code):
-            found = m.group("name") or m.group("name2")
-            if name_key(found) == name_key(name):
-                return Signature(found, None, "", call=found)
-        raise NotCarried("function_not_found")
+        return _untyped_signature(self.definition, code, name)
 
     def literal(self, value: Any) -> str:
         if isinstance(value, bool):
@@ -304,14 +310,13 @@ class C(Cpp):
         return Ty(_C_KINDS[t], t)
 
     def value(self, value: Any, ty: Ty) -> str:
+        """C++'s ints and floats; bools as 1/0 (no ``stdbool.h`` needed), bare string literals."""
         _fits(value, ty)
         if ty.kind == "bool":
             return "1" if value else "0"
-        if ty.kind == "int":
-            return f"{value}LL" if abs(value) >= 2**31 else str(value)
-        if ty.kind == "float":
-            return repr(float(value))
-        return _escape(value, chr(92) + "{:03o}")
+        if ty.kind == "str":
+            return _escape(value, chr(92) + "{:03o}")
+        return super().value(value, ty)
 
     def program(self, sig: Signature, checks: list[Check]) -> str:
         ret = self.parse_type(sig.result)
@@ -342,11 +347,7 @@ class Bash(Target):
                   r"|(?P<name2>[A-Za-z_][\w-]*)\s*\(\s*\))\s*\{")
 
     def signature(self, code: str, name: str) -> Signature:
-        for m in re.finditer(self.definition, code):
-            found = m.group("name") or m.group("name2")
-            if name_key(found) == name_key(name):
-                return Signature(found, None, "", call=found)
-        raise NotCarried("function_not_found")
+        return _untyped_signature(self.definition, code, name)
 
     def text(self, value: Any) -> str:
         """The shell text of ``value``: what the function takes or prints."""
